@@ -1,0 +1,51 @@
+"""DRF bases whose writes are atomic without the subclass thinking about it.
+
+``AtomicModelViewSet`` runs create, update, partial update and destroy in one transaction on the
+current alias, the outermost boundary of the request. ``AtomicModelSerializer.save`` opens the
+same boundary (joined when the viewset already did), so a serializer saved from anywhere else,
+a task or a command, is atomic too. Serializers delegate their ``create``/``update`` to the app's
+service functions, where the order of the steps lives.
+"""
+
+from rest_framework import mixins, serializers, viewsets
+
+from apps.core.services.transaction_manager import atomic_view_operation
+
+
+class AtomicModelSerializer(serializers.ModelSerializer):
+    def save(self, **kwargs):
+        with atomic_view_operation():
+            return super().save(**kwargs)
+
+
+class AtomicWriteMixin:
+    """Wrap the write actions of a DRF view in ``transaction_boundary()``."""
+
+    def transaction_boundary(self):
+        return atomic_view_operation(durable=True)
+
+    def create(self, request, *args, **kwargs):
+        with self.transaction_boundary():
+            return super().create(request, *args, **kwargs)
+
+    def update(self, request, *args, **kwargs):
+        with self.transaction_boundary():
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with self.transaction_boundary():
+            return super().destroy(request, *args, **kwargs)
+
+
+class AtomicModelViewSet(AtomicWriteMixin, viewsets.ModelViewSet):
+    """A ModelViewSet whose create/update/destroy are each one transaction."""
+
+
+class AtomicCreateReadViewSet(
+    AtomicWriteMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Records that are written once and then only read (events, logs)."""

@@ -1,0 +1,1 @@
+"""Tenant routing: each request host is served from its own database alias."""

@@ -1,0 +1,65 @@
+"""A base for form views whose writes are one transaction.
+
+Subclasses implement ``handle_valid_form(form, request, create)``, which calls a service
+function and returns a JSON response. The base validates the form first (invalid input: 400 with
+field errors, nothing written), runs ``handle_valid_form`` inside ``atomic_view_operation``, and
+turns constraint conflicts into 409 and rule violations into 400.
+"""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ImproperlyConfigured
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views import View
+
+from apps.core.services.transaction_manager import atomic_view_operation
+
+from .responses import WRITE_FAILURES, write_failure_response
+
+
+class AtomicFormView(LoginRequiredMixin, View):
+    """GET shows the form; POST validates it and runs ``handle_valid_form`` in one transaction."""
+
+    form_class = None
+    model = None
+    template_name = "core/form.html"
+    title = None
+
+    def get_object(self):
+        if "pk" not in self.kwargs:
+            return None
+        return get_object_or_404(self.model, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self, instance):
+        kwargs = {"request": self.request}
+        if instance is not None:
+            kwargs["instance"] = instance
+        return kwargs
+
+    def get_form(self, data=None, instance=None):
+        if self.form_class is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} needs a form_class.")
+        return self.form_class(data=data, **self.get_form_kwargs(instance))
+
+    def transaction_boundary(self):
+        """The transaction ``handle_valid_form`` runs in: the outermost one of the operation."""
+        return atomic_view_operation(durable=True)
+
+    def get(self, request, *args, **kwargs):
+        form = self.get_form(instance=self.get_object())
+        title = self.title or f"{self.model._meta.verbose_name}".capitalize()
+        return render(request, self.template_name, {"form": form, "title": title})
+
+    def post(self, request, *args, **kwargs):
+        instance = self.get_object()
+        form = self.get_form(data=request.POST, instance=instance)
+        if not form.is_valid():
+            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        try:
+            with self.transaction_boundary():
+                return self.handle_valid_form(form, request, create=instance is None)
+        except WRITE_FAILURES as exc:
+            return write_failure_response(exc, self.model._meta.verbose_name)
+
+    def handle_valid_form(self, form, request, create):
+        raise NotImplementedError(f"{type(self).__name__} must implement handle_valid_form().")

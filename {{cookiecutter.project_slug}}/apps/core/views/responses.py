@@ -1,0 +1,42 @@
+"""How a failed write is told to the caller, shared by form views and the REST API.
+
+Constraint conflicts are 409 with the model's name, rule violations 400 with field errors, a
+lock that could not be had 409 (503 when the lock service is down) with ``Retry-After``.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import JsonResponse
+
+from apps.core.exceptions import LockAcquisitionError, LockBackendUnavailable
+
+WRITE_FAILURES = (IntegrityError, ValidationError, LockAcquisitionError)
+
+
+def validation_error_payload(exc):
+    """Field errors of a Django ``ValidationError`` as ``{"field": ["message", ...]}``."""
+    if hasattr(exc, "error_dict"):
+        return {name: [m for e in errors for m in e.messages] for name, errors in exc.error_dict.items()}
+    return {"__all__": exc.messages}
+
+
+def describe_write_failure(exc, model_name):
+    """Return ``(status, body, headers)`` for one of ``WRITE_FAILURES``."""
+    if isinstance(exc, IntegrityError):
+        body = {
+            "error": "integrity_error",
+            "model": model_name,
+            "detail": f"The {model_name} conflicts with an existing record.",
+        }
+        return 409, body, {}
+    if isinstance(exc, ValidationError):
+        return 400, {"errors": validation_error_payload(exc)}, {}
+    if isinstance(exc, LockAcquisitionError):
+        status = 503 if isinstance(exc, LockBackendUnavailable) else 409
+        return status, {"error": "locked", "detail": str(exc)}, {"Retry-After": str(exc.retry_after)}
+    raise TypeError(f"not a write failure: {exc!r}")
+
+
+def write_failure_response(exc, model_name):
+    status, body, headers = describe_write_failure(exc, model_name)
+    return JsonResponse(body, status=status, headers=headers)

@@ -1,0 +1,33 @@
+from django import forms
+
+from apps.core.forms import AtomicModelForm
+
+from .models import Bt, SuperTypeAssist, TypeAssist
+
+
+class ClientForm(AtomicModelForm):
+    class Meta:
+        model = Bt
+        fields = ["bucode", "buname", "address", "enable"]
+
+
+class SiteForm(AtomicModelForm):
+    client = forms.ModelChoiceField(queryset=Bt.objects.filter(identifier=Bt.Identifier.CLIENT))
+
+    class Meta:
+        model = Bt
+        fields = ["client", "bucode", "buname", "address", "enable"]
+
+
+class SuperTypeAssistForm(AtomicModelForm):
+    class Meta:
+        model = SuperTypeAssist
+        fields = ["code", "name"]
+
+
+class TypeAssistForm(AtomicModelForm):
+    client = forms.ModelChoiceField(queryset=Bt.objects.filter(identifier=Bt.Identifier.CLIENT), required=False)
+
+    class Meta:
+        model = TypeAssist
+        fields = ["tatype", "tacode", "taname", "client"]

@@ -1,0 +1,60 @@
+"""Write paths of onboarding: each function is one transaction on the current database alias."""
+
+from django.core.exceptions import ValidationError
+
+from apps.core.services.transaction_manager import atomic_view_operation
+from apps.core.services.userinfo import save_userinfo
+
+from .models import Bt, SuperTypeAssist, TypeAssist
+
+
+@atomic_view_operation()
+def create_client(*, author, bucode, buname, address="", enable=True):
+    """Create a client (the top of a business-unit hierarchy)."""
+    client = Bt(bucode=bucode, buname=buname, address=address, enable=enable, identifier=Bt.Identifier.CLIENT)
+    return save_userinfo(client, author)
+
+
+@atomic_view_operation()
+def create_site(*, author, client, bucode, buname, address="", enable=True):
+    """Create a site under ``client``; refuses a parent that is not a client."""
+    if not client.is_client:
+        raise ValidationError({"client": f"{client} is a site, not a client."})
+    site = Bt(
+        bucode=bucode, buname=buname, address=address, enable=enable, identifier=Bt.Identifier.SITE, parent=client
+    )
+    return save_userinfo(site, author)
+
+
+@atomic_view_operation()
+def update_business_unit(*, author, bu, **changes):
+    for name, value in changes.items():
+        setattr(bu, name, value)
+    bu.full_clean(exclude=["cuser", "muser"])
+    return save_userinfo(bu, author)
+
+
+@atomic_view_operation()
+def create_super_type_assist(*, author, code, name):
+    return save_userinfo(SuperTypeAssist(code=code, name=name), author)
+
+
+@atomic_view_operation()
+def create_type_assist(*, author, tatype, tacode, taname, client=None):
+    """Create a lookup value in group ``tatype``, global or for one client."""
+    if client is not None and not client.is_client:
+        raise ValidationError({"client": f"{client} is a site, not a client."})
+    type_assist = TypeAssist(tatype=tatype, tacode=tacode, taname=taname, client=client)
+    return save_userinfo(type_assist, author)
+
+
+def get_or_create_type_assist(*, author, group_code, group_name, tacode, taname):
+    """The global lookup value ``group_code/tacode``, created with its group when missing.
+
+    Callers run it inside their own transaction (seeding, imports).
+    """
+    group = SuperTypeAssist.objects.filter(code=group_code).first() or create_super_type_assist(
+        author=author, code=group_code, name=group_name
+    )
+    existing = TypeAssist.objects.filter(tatype=group, tacode=tacode, client__isnull=True).first()
+    return existing or create_type_assist(author=author, tatype=group, tacode=tacode, taname=taname)

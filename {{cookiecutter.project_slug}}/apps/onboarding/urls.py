@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "onboarding"
+
+urlpatterns = [
+    path("clients/new/", views.ClientFormView.as_view(), name="client-create"),
+    path("sites/new/", views.SiteFormView.as_view(), name="site-create"),
+    path("super-type-assists/new/", views.SuperTypeAssistFormView.as_view(), name="supertypeassist-create"),
+    path("type-assists/new/", views.TypeAssistFormView.as_view(), name="typeassist-create"),
+]

@@ -1,0 +1,209 @@
+"""Settings shared by every environment.
+
+Everything that differs between machines comes from the environment (or a git-ignored ``.env``
+file) through django-environ. With nothing set, the project runs on an SQLite file, a
+local-memory cache, the in-process lock backend and eager Celery: ``manage.py runserver`` works
+on a fresh machine. ``DATABASE_URL`` and ``REDIS_URL`` move it to PostgreSQL and Redis.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(str(BASE_DIR / ".env"))
+
+# General
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+TIME_ZONE = "{{ cookiecutter.timezone }}"
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+SITE_NAME = "{{ cookiecutter.project_name }}"
+
+# Databases
+# ------------------------------------------------------------------------------
+# ATOMIC_REQUESTS stays off on every alias. Transactions are explicit: each write path is one
+# service function that opens its own transaction. A distributed lock must be acquired before
+# that transaction begins and released after it ends, which a per-request transaction (opened
+# before the view runs) makes impossible.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a concurrent writer instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Apps
+# ------------------------------------------------------------------------------
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "apps.core",
+    "apps.peoples",
+    "apps.onboarding",
+    "apps.activity",
+    "apps.attendance",
+    "apps.work_order_management",
+{%- if cookiecutter.include_demo_data == "y" %}
+    "apps.demo",
+{%- endif %}
+]
+
+AUTH_USER_MODEL = "peoples.People"
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "/"
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+{%- if cookiecutter.use_tenant_routing == "y" %}
+    "apps.core.tenancy.middleware.TenantRoutingMiddleware",
+{%- endif %}
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+{%- if cookiecutter.use_tenant_routing == "y" %}
+
+# Tenant routing
+# ------------------------------------------------------------------------------
+# Each request host is served from its own database alias. TENANT_DATABASES maps an alias to a
+# database URL and TENANT_HOSTS maps a host name to an alias. A host that is not listed gets a
+# 404: it never falls back to another tenant's data.
+for _alias, _url in env.dict("TENANT_DATABASES", default={}).items():
+    DATABASES[_alias] = env.db_url_config(_url)
+    DATABASES[_alias]["ATOMIC_REQUESTS"] = False
+    DATABASES[_alias]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
+TENANT_HOSTS = env.dict("TENANT_HOSTS", default={"localhost": "default", "127.0.0.1": "default"})
+DATABASE_ROUTERS = ["apps.core.tenancy.router.TenantDatabaseRouter"]
+{%- endif %}
+
+ROOT_URLCONF = "config.urls"
+ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Static files
+# ------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+# Cache and locks
+# ------------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "{{ cookiecutter.project_slug }}",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# "redis" (needs REDIS_URL), "postgres" (advisory locks, needs PostgreSQL) or "inprocess"
+# (threads of one process only: the SQLite default; refused by `check --deploy`).
+DISTRIBUTED_LOCK_BACKEND = env("DISTRIBUTED_LOCK_BACKEND", default="redis" if REDIS_URL else "inprocess")
+
+# Celery
+# ------------------------------------------------------------------------------
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
+# Without a broker, tasks run in-process when they are sent (after commit, like a worker would).
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# E-mail
+# ------------------------------------------------------------------------------
+EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="{{ cookiecutter.project_name }} <noreply@{{ cookiecutter.domain_name }}>")
+
+# Django REST framework
+# ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first, so that an anonymous API call is answered 401 with a WWW-Authenticate header.
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "apps.core.api.exceptions.atomic_exception_handler",
+}
+
+# Logging: one JSON object per line in production, readable lines locally.
+# ------------------------------------------------------------------------------
+LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
+LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "apps.core.logging.JsonFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+    },
+}

@@ -1,0 +1,50 @@
+"""Fixtures every app's tests share: a client with a site, a staff author, an API client."""
+
+import pytest
+from rest_framework.test import APIClient
+
+
+@pytest.fixture
+def client_bt(db):
+    from apps.onboarding.models import Bt
+
+    return Bt.objects.create(bucode="ACME", buname="Acme Facilities", identifier=Bt.Identifier.CLIENT)
+
+
+@pytest.fixture
+def site_bt(client_bt):
+    from apps.onboarding.models import Bt
+
+    return Bt.objects.create(bucode="ACME-HQ", buname="Acme HQ", identifier=Bt.Identifier.SITE, parent=client_bt)
+
+
+@pytest.fixture
+def author(client_bt, site_bt):
+    """A staff person belonging to the test client and site."""
+    from apps.peoples.services import create_person
+
+    return create_person(
+        author=None,
+        username="author",
+        peoplecode="AUTH01",
+        peoplename="Ada Author",
+        password="correct horse battery staple",
+        client=client_bt,
+        site=site_bt,
+        is_staff=True,
+    )
+
+
+@pytest.fixture
+def api_client(author):
+    """A DRF client signed in as ``author``."""
+    client = APIClient()
+    client.force_authenticate(author)
+    return client
+
+
+@pytest.fixture
+def web_client(client, author):
+    """Django's test client with a session for ``author``."""
+    client.force_login(author)
+    return client
