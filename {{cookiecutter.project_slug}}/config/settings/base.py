@@ -51,7 +51,6 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
@@ -72,7 +71,7 @@ LOGIN_REDIRECT_URL = "/"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "apps.core.services.write_guard.WriteGuardMiddleware",
 {%- if cookiecutter.use_tenant_routing == "y" %}
     "apps.core.tenancy.middleware.TenantRoutingMiddleware",
 {%- endif %}
@@ -134,6 +133,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# What a request, task or command that writes twice outside a transaction gets: "raise" (tests),
+# "warn" (local development) or "log" (an error line and a Prometheus counter).
+WRITE_GUARD_MODE = env("WRITE_GUARD_MODE", default="log")
 
 # Cache and locks
 # ------------------------------------------------------------------------------

@@ -7,3 +7,4 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secret")
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
+WRITE_GUARD_MODE = env("WRITE_GUARD_MODE", default="warn")

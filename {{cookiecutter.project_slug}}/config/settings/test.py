@@ -8,5 +8,18 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+# Every test is also a check that no request or task writes twice outside a transaction.
+WRITE_GUARD_MODE = "raise"
 LOGGING["handlers"]["console"]["formatter"] = "plain"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+{%- if cookiecutter.use_tenant_routing == "y" %}
+
+# A second tenant database beside "default", so tests can prove that nothing crosses between them.
+DATABASES["tenant_b"] = {  # noqa: F405
+    **DATABASES["default"],  # noqa: F405
+    "NAME": f"{DATABASES['default']['NAME']}_tenant_b",  # noqa: F405
+    "TEST": {"NAME": None},
+}
+TENANT_HOSTS = {**TENANT_HOSTS, "testserver": "default", "tenant-b.testserver": "tenant_b"}  # noqa: F405
+ALLOWED_HOSTS = ["testserver", "tenant-b.testserver"]
+{%- endif %}

@@ -1,9 +1,18 @@
-"""DRF exception handler: database, rule and lock failures become clear JSON, never a 500."""
+"""DRF exception handler: every failure of a write is answered in JSON, never an HTML 500.
+
+Database conflicts, rule violations and lock timeouts get their own status (see
+``apps.core.views.responses``). Anything else is logged with its traceback and answered 500 in
+JSON; the transaction boundary has already rolled the operation back by then.
+"""
+
+import logging
 
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from apps.core.views.responses import WRITE_FAILURES, describe_write_failure
+
+logger = logging.getLogger(__name__)
 
 
 def _model_name(view):
@@ -14,7 +23,13 @@ def _model_name(view):
 
 
 def atomic_exception_handler(exc, context):
+    view = context.get("view")
     if isinstance(exc, WRITE_FAILURES):
-        status, body, headers = describe_write_failure(exc, _model_name(context.get("view")))
+        status, body, headers = describe_write_failure(exc, _model_name(view))
         return Response(body, status=status, headers=headers)
-    return exception_handler(exc, context)
+    response = exception_handler(exc, context)
+    if response is None:
+        logger.exception("unhandled error in %s", type(view).__name__, exc_info=exc)
+        body = {"error": "server_error", "detail": "The operation failed and was rolled back; nothing was saved."}
+        response = Response(body, status=500)
+    return response

@@ -5,9 +5,9 @@ current unit of work, which tenant routing may have chosen for this request or t
 helpers name that alias for you, so ``transaction.atomic`` and the queries inside it can never
 go to different connections.
 
-Nested boundaries join the outer transaction instead of opening a savepoint (``savepoint=False``):
-a view base class and the service it calls may both declare a boundary, and the inner one then
-costs nothing. An exception in the inner block still rolls back the whole transaction.
+Nested boundaries join the outer transaction instead of opening a savepoint: a view base class
+and the service it calls may both declare a boundary, and the inner one then costs nothing. An
+exception in the inner block still rolls back the whole transaction.
 """
 
 import contextvars
@@ -41,10 +41,24 @@ def use_database(alias):
         _current_db.reset(token)
 
 
-class _AliasAtomic(ContextDecorator):
-    """``transaction.atomic`` on an alias resolved when the block is entered, not when decorated."""
+def _is_outermost(connection):
+    """True when no transaction of the application is open on ``connection``.
 
-    def __init__(self, using=None, *, savepoint=False, durable=False):
+    The transactions a test case wraps around each test do not count: inside them a boundary
+    behaves as it does in production, where it is the outermost one.
+    """
+    return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+class _AliasAtomic(ContextDecorator):
+    """``transaction.atomic`` on an alias resolved when the block is entered, not when decorated.
+
+    The outermost boundary opens the transaction; a nested one joins it (no savepoint) unless
+    ``savepoint=True`` is asked for explicitly, which is only worth it where the caller catches
+    the inner failure and carries on.
+    """
+
+    def __init__(self, using=None, *, savepoint=None, durable=False):
         self.using = using
         self.savepoint = savepoint
         self.durable = durable
@@ -57,14 +71,17 @@ class _AliasAtomic(ContextDecorator):
 
     def __enter__(self):
         alias = self.using or get_current_db_name()
-        self._atomic = transaction.atomic(using=alias, savepoint=self.savepoint, durable=self.durable)
+        savepoint = self.savepoint
+        if savepoint is None:
+            savepoint = _is_outermost(transaction.get_connection(alias))
+        self._atomic = transaction.atomic(using=alias, savepoint=savepoint, durable=self.durable)
         return self._atomic.__enter__()
 
     def __exit__(self, exc_type, exc_value, traceback):
         return self._atomic.__exit__(exc_type, exc_value, traceback)
 
 
-def atomic_view_operation(using=None, *, durable=False, savepoint=False):
+def atomic_view_operation(using=None, *, durable=False, savepoint=None):
     """Run a view, service or task body in one transaction on the current database alias.
 
     Use it as a decorator (``@atomic_view_operation()``) or a context manager. ``durable=True``
@@ -76,7 +93,7 @@ def atomic_view_operation(using=None, *, durable=False, savepoint=False):
     return _AliasAtomic(using, savepoint=savepoint, durable=durable)
 
 
-def signal_aware_transaction(using=None, *, savepoint=False):
+def signal_aware_transaction(using=None, *, savepoint=None):
     """Open a transaction for code whose saves fire signals.
 
     Receivers run synchronously inside the caller's transaction: the rows they write commit or

@@ -1,0 +1,40 @@
+# cookiecutter-django-atomic: the two commands the README leads with.
+#   make demo   bake a project with the defaults into build/, seed demo data and serve it
+#   make test   run the template's whole test suite (needs PostgreSQL and Redis on loopback)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(abspath $(VENV))/bin
+BUILD ?= build
+SLUG := facility_platform
+PROJECT := $(BUILD)/$(SLUG)
+DEMO_ADDRESS ?= 127.0.0.1:8000
+TEST_WORKERS ?= 2
+
+.PHONY: demo test bake install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements-test.txt {{cookiecutter.project_slug}}/requirements/*.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+bake: install
+	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(BUILD)
+
+demo: bake
+	cd $(PROJECT) && $(BIN)/python manage.py migrate --verbosity 0
+	cd $(PROJECT) && $(BIN)/python manage.py seed_demo
+	cd $(PROJECT) && $(BIN)/python manage.py create_demo_staff
+	@echo "Serving on http://$(DEMO_ADDRESS)/ (Ctrl-C to stop)"
+	cd $(PROJECT) && $(BIN)/python manage.py runserver $(DEMO_ADDRESS)
+
+test: install
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS)
+
+clean:
+	rm -rf $(BUILD) .pytest_cache
