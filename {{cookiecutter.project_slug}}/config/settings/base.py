@@ -41,6 +41,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a concurrent writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+# A second connection to the same database, for records that must survive the rollback they
+# describe (saga and failure logs): written through "monitoring", they commit on their own.
+DATABASES["monitoring"] = {**DATABASES["default"], "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {}))}
+MONITORING_DB_ALIAS = "monitoring"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Apps

@@ -21,5 +21,5 @@ DATABASES["tenant_b"] = {  # noqa: F405
     "TEST": {"NAME": None},
 }
 TENANT_HOSTS = {**TENANT_HOSTS, "testserver": "default", "tenant-b.testserver": "tenant_b"}  # noqa: F405
-ALLOWED_HOSTS = ["testserver", "tenant-b.testserver"]
+ALLOWED_HOSTS = [".testserver", "testserver"]
 {%- endif %}

@@ -1,3 +1,4 @@
 from .base import BaseModel
+from .transaction_monitoring import SagaExecutionLog
 
-__all__ = ["BaseModel"]
+__all__ = ["BaseModel", "SagaExecutionLog"]

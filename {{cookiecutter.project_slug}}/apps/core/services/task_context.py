@@ -20,10 +20,15 @@ def add_db_alias_header(headers=None, **kwargs):
         headers.setdefault(HEADER, get_current_db_name())
 
 
+def _header(request):
+    """The alias header: a worker exposes custom headers as attributes, ``apply()`` in ``headers``."""
+    return getattr(request, HEADER, None) or (getattr(request, "headers", None) or {}).get(HEADER)
+
+
 @task_prerun.connect(dispatch_uid="core.restore_db_alias")
 def restore_db_alias(task_id=None, task=None, **kwargs):
     tokens = [(_current_unit, _current_unit.set(UnitOfWork(f"task {task.name}")))]
-    alias = getattr(task.request, HEADER, None)
+    alias = _header(task.request)
     if alias:
         tokens.append((_current_db, _current_db.set(alias)))
     _tokens[task_id] = tokens

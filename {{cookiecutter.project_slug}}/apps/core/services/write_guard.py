@@ -8,7 +8,8 @@ run outside any transaction of the application. At the second such write it acts
 (local development) or ``log`` (production: an error log line and a counter).
 
 Framework bookkeeping is exempt: session saves, ``last_login`` updates, auth tokens and the
-admin's log, listed in ``WRITE_GUARD_EXEMPT_TABLES``.
+admin's log, listed in ``WRITE_GUARD_EXEMPT_TABLES``; so are the monitoring connection's records,
+which are meant to commit on their own.
 """
 
 import contextvars
@@ -89,7 +90,7 @@ def guard_execute(execute, sql, params, many, context):
     unit = _current_unit.get()
     if unit is not None and _WRITE.match(sql) and not _is_exempt(sql):
         connection = context["connection"]
-        if _is_outermost(connection):
+        if connection.alias != getattr(settings, "MONITORING_DB_ALIAS", None) and _is_outermost(connection):
             unit.unprotected.append(sql if len(sql) < 300 else sql[:297] + "...")
             if len(unit.unprotected) >= 2:
                 _report(unit)
