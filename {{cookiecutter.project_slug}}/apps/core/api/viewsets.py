@@ -7,6 +7,8 @@ a task or a command, is atomic too. Serializers delegate their ``create``/``upda
 service functions, where the order of the steps lives.
 """
 
+from contextlib import nullcontext
+
 from rest_framework import mixins, serializers, viewsets
 
 from apps.core.services.transaction_manager import atomic_view_operation
@@ -21,7 +23,15 @@ class AtomicModelSerializer(serializers.ModelSerializer):
 class AtomicWriteMixin:
     """Wrap the write actions of a DRF view in ``transaction_boundary()``."""
 
+    #: True when the service this view calls takes a distributed lock: the service then opens
+    #: the transaction itself, after the lock (``with_lock_and_transaction``), and the view must
+    #: not open one around it.
+    service_takes_locks = False
+
     def transaction_boundary(self):
+        """The transaction the write runs in: the outermost one of the operation."""
+        if self.service_takes_locks:
+            return nullcontext()
         return atomic_view_operation(durable=True)
 
     def create(self, request, *args, **kwargs):

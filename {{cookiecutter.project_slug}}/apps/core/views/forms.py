@@ -6,6 +6,8 @@ field errors, nothing written), runs ``handle_valid_form`` inside ``atomic_view_
 turns constraint conflicts into 409 and rule violations into 400.
 """
 
+from contextlib import nullcontext
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.http import JsonResponse
@@ -41,8 +43,15 @@ class AtomicFormView(LoginRequiredMixin, View):
             raise ImproperlyConfigured(f"{type(self).__name__} needs a form_class.")
         return self.form_class(data=data, **self.get_form_kwargs(instance))
 
+    #: True when the service this view calls takes a distributed lock: the service then opens
+    #: the transaction itself, after the lock (``with_lock_and_transaction``), and the view must
+    #: not open one around it.
+    service_takes_locks = False
+
     def transaction_boundary(self):
-        """The transaction ``handle_valid_form`` runs in: the outermost one of the operation."""
+        """The transaction the write runs in: the outermost one of the operation."""
+        if self.service_takes_locks:
+            return nullcontext()
         return atomic_view_operation(durable=True)
 
     def get(self, request, *args, **kwargs):
