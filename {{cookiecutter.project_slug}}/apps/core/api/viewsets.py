@@ -15,8 +15,18 @@ from apps.core.services.transaction_manager import atomic_view_operation
 
 
 class AtomicModelSerializer(serializers.ModelSerializer):
+    #: As on the views: True when ``create``/``update`` call a service that takes a lock and so
+    #: must open the transaction itself. The view's setting counts too.
+    service_takes_locks = False
+
+    def transaction_boundary(self):
+        view = self.context.get("view")
+        if self.service_takes_locks or getattr(view, "service_takes_locks", False):
+            return nullcontext()
+        return atomic_view_operation()
+
     def save(self, **kwargs):
-        with atomic_view_operation():
+        with self.transaction_boundary():
             return super().save(**kwargs)
 
 
