@@ -13,9 +13,26 @@ SLUG = "{{ cookiecutter.project_slug }}"
 
 # Top-level packages the baked project imports or that its tools put on sys.path.
 SHADOWED = {
-    "apps", "celery", "config", "conftest", "django", "django_redis", "environ", "gunicorn",
-    "importlinter", "kombu", "manage", "prometheus_client", "psycopg", "pytest", "redis",
-    "rest_framework", "ruff", "test", "tests", "whitenoise",
+    "apps",
+    "celery",
+    "config",
+    "conftest",
+    "django",
+    "django_redis",
+    "environ",
+    "gunicorn",
+    "importlinter",
+    "kombu",
+    "manage",
+    "prometheus_client",
+    "psycopg",
+    "pytest",
+    "redis",
+    "rest_framework",
+    "ruff",
+    "test",
+    "tests",
+    "whitenoise",
 }
 
 

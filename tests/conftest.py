@@ -27,7 +27,9 @@ OPTION_VALUES = {
 
 def one_option_at_a_time():
     """Every value of every option, each in a bake where everything else is the default."""
-    return [pytest.param({name: value}, id=f"{name}={value}") for name, values in OPTION_VALUES.items() for value in values]
+    return [
+        pytest.param({name: value}, id=f"{name}={value}") for name, values in OPTION_VALUES.items() for value in values
+    ]
 
 
 class BakedProject:
@@ -36,7 +38,11 @@ class BakedProject:
         self.context = context
 
     def env(self, **overrides):
-        env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))}
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+        }
         env.pop("PYTEST_XDIST_WORKER", None)
         env.update({key: value for key, value in overrides.items() if value is not None})
         return env
@@ -49,7 +55,8 @@ class BakedProject:
         )
         if check and result.returncode != 0:
             raise AssertionError(
-                f"{' '.join(args)} exited {result.returncode}\n--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+                f"{' '.join(args)} exited {result.returncode}\n"
+                f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
             )
         return result
 

@@ -121,7 +121,9 @@ def test_baked_suite_passes_on_postgres_and_redis(bake):
 
 
 def test_baked_suite_passes_with_tenant_routing_on_postgres(bake):
-    run_baked_suite(bake(use_tenant_routing="y"), DATABASE_URL=unique_postgres_url("tenant"), REDIS_URL=f"{REDIS_URL}/2")
+    run_baked_suite(
+        bake(use_tenant_routing="y"), DATABASE_URL=unique_postgres_url("tenant"), REDIS_URL=f"{REDIS_URL}/2"
+    )
 
 
 def test_baked_suite_passes_without_demo_data_or_metrics(bake):

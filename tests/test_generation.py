@@ -24,8 +24,18 @@ def text_files(root):
 def test_default_bake_is_a_git_repository_with_hooks_wired(bake):
     project = bake()
     assert project.path.name == "facility_platform"
-    for relative in ["manage.py", "config/settings/base.py", "config/settings/production.py", ".env.example",
-                     ".githooks/pre-commit", "requirements/local.txt", "README.md", "LICENSE", "pyproject.toml"]:  # fmt: skip
+    expected = [
+        "manage.py",
+        "config/settings/base.py",
+        "config/settings/production.py",
+        ".env.example",
+        ".githooks/pre-commit",
+        "requirements/local.txt",
+        "README.md",
+        "LICENSE",
+        "pyproject.toml",
+    ]
+    for relative in expected:
         assert (project.path / relative).is_file(), relative
     hooks_path = project.run("git", "config", "core.hooksPath").stdout.strip()
     assert hooks_path == ".githooks"
@@ -85,8 +95,12 @@ def test_option_keeps_exactly_its_files(bake, options, present, absent):
 
 
 def test_routing_option_changes_the_settings(bake):
-    on = bake(use_tenant_routing="y").manage("shell", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)")
-    off = bake(use_tenant_routing="n").manage("shell", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)")
+    on = bake(use_tenant_routing="y").manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)"
+    )
+    off = bake(use_tenant_routing="n").manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)"
+    )
     assert "TenantDatabaseRouter" in on.stdout
     assert off.stdout.strip() == "[]"
 
@@ -102,7 +116,9 @@ def test_license_file_names_the_chosen_license(bake):
     assert "Apache License" in bake(open_source_license="Apache-2.0").path.joinpath("LICENSE").read_text()
 
 
-@pytest.mark.parametrize("slug", ["Facility-Platform", "1st_platform", "my platform", "django", "celery", "redis", "test", "class", "json"])
+@pytest.mark.parametrize(
+    "slug", ["Facility-Platform", "1st_platform", "my platform", "django", "celery", "redis", "test", "class", "json"]
+)
 def test_bad_slug_is_refused_with_one_clear_line(cookies, capfd, slug):
     result = cookies.bake(extra_context={"project_slug": slug})
     assert result.exit_code != 0
@@ -132,4 +148,3 @@ def test_generation_needs_no_network(tmp_path):
     )
     subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, timeout=120)
     assert (tmp_path / "facility_platform" / "manage.py").is_file()
-

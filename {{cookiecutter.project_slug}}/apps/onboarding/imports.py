@@ -111,6 +111,8 @@ def import_people(text_stream, *, author, batch_size=100, on_progress=None):
     result = transactional_batch_operation(valid, create, batch_size=batch_size, on_batch_done=progress)
     summary.imported = result.succeeded
     for failure in result.failures:
-        summary.rejected.extend(RejectedRow(line, f"batch rolled back: {failure.error}") for line, _data in failure.items)
+        summary.rejected.extend(
+            RejectedRow(line, f"batch rolled back: {failure.error}") for line, _data in failure.items
+        )
     summary.rejected.sort(key=lambda rejected: rejected.line)
     return summary

@@ -20,9 +20,7 @@ class Bt(BaseModel):
     bucode = models.CharField("code", max_length=30, unique=True)
     buname = models.CharField("name", max_length=200)
     identifier = models.CharField(max_length=10, choices=Identifier.choices)
-    parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
-    )
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     address = models.CharField(max_length=250, blank=True)
     enable = models.BooleanField(default=True)
 

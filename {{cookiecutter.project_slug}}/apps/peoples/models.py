@@ -16,9 +16,7 @@ class People(AbstractUser, BaseModel):
     peoplecode = models.CharField("code", max_length=50, unique=True)
     peoplename = models.CharField("name", max_length=150)
     mobno = models.CharField("mobile number", max_length=20, blank=True)
-    client = models.ForeignKey(
-        "onboarding.Bt", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
+    client = models.ForeignKey("onboarding.Bt", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     site = models.ForeignKey("onboarding.Bt", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta(AbstractUser.Meta):

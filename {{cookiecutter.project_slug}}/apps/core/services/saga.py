@@ -77,7 +77,9 @@ class TransactionManager:
                 failed = log.compensations_failed
                 self._save(
                     log,
-                    status=SagaExecutionLog.Status.COMPENSATION_FAILED if failed else SagaExecutionLog.Status.COMPENSATED,
+                    status=SagaExecutionLog.Status.COMPENSATION_FAILED
+                    if failed
+                    else SagaExecutionLog.Status.COMPENSATED,
                     failed_step=step.name,
                     error=f"{type(exc).__name__}: {exc}",
                     finished_at=timezone.now(),

@@ -10,7 +10,12 @@ from pathlib import Path
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parents[3]
-SETTINGS_MODULES = ["config.settings.base", "config.settings.local", "config.settings.test", "config.settings.production"]
+SETTINGS_MODULES = [
+    "config.settings.base",
+    "config.settings.local",
+    "config.settings.test",
+    "config.settings.production",
+]
 
 
 def settings_of(module, **env):

@@ -83,7 +83,9 @@ def test_production_mode_logs_and_counts(caplog):
 
 @override_settings(ROOT_URLCONF="config.urls")
 def test_admin_login_bookkeeping_is_exempt(client):
-    get_user_model().objects.create_superuser(username="boss", password="pw-for-tests-only", peoplecode="B1", peoplename="Boss")
+    get_user_model().objects.create_superuser(
+        username="boss", password="pw-for-tests-only", peoplecode="B1", peoplename="Boss"
+    )
     response = client.post("/admin/login/?next=/admin/", {"username": "boss", "password": "pw-for-tests-only"})
     assert response.status_code == 302
     assert response["Location"] == "/admin/"

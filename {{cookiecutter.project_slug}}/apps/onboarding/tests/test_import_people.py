@@ -44,7 +44,9 @@ def test_invalid_rows_are_rejected_with_line_numbers_and_reasons(tmp_path, site_
     assert "line 3: client_code: No client has this code." in out
     assert "line 4: email:" in out
     assert "line 5: username: repeats an earlier line of the file." in out
-    assert list(People.objects.filter(peoplecode__in=["G1", "B1", "B2", "G2"]).values_list("peoplecode", flat=True)) == ["G1"]
+    assert list(
+        People.objects.filter(peoplecode__in=["G1", "B1", "B2", "G2"]).values_list("peoplecode", flat=True)
+    ) == ["G1"]
 
 
 def test_a_batch_the_database_refuses_is_rolled_back_whole_and_the_rest_commit(tmp_path, site_bt, monkeypatch):

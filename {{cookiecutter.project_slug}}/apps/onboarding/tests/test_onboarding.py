@@ -35,7 +35,9 @@ def test_global_type_assist_codes_are_unique_per_group(author):
 def test_client_may_have_its_own_value_with_a_global_code(author, client_bt):
     group = services.create_super_type_assist(author=author, code="PERMITTYPE", name="Permit type")
     services.create_type_assist(author=author, tatype=group, tacode="HOT", taname="Hot work")
-    own = services.create_type_assist(author=author, tatype=group, tacode="HOT", taname="Hot work (Acme)", client=client_bt)
+    own = services.create_type_assist(
+        author=author, tatype=group, tacode="HOT", taname="Hot work (Acme)", client=client_bt
+    )
     assert own.client == client_bt
 
 

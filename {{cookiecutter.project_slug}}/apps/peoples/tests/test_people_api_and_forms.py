@@ -17,8 +17,14 @@ def test_api_creates_a_person_with_profile_and_organization(api_client, client_b
     response = api_client.post(
         "/api/v1/people/",
         {
-            "username": "jdoe", "password": "s3cret-enough-pass", "peoplecode": "JD01", "peoplename": "Jane Doe",
-            "client": client_bt.pk, "site": site_bt.pk, "gender": "F", "location": "North gate",
+            "username": "jdoe",
+            "password": "s3cret-enough-pass",
+            "peoplecode": "JD01",
+            "peoplename": "Jane Doe",
+            "client": client_bt.pk,
+            "site": site_bt.pk,
+            "gender": "F",
+            "location": "North gate",
         },  # fmt: skip
         format="json",
     )
@@ -64,7 +70,13 @@ def test_duplicate_code_gets_400_not_500(api_client, author):
 def test_form_view_creates_a_person_and_answers_json(web_client, client_bt, site_bt):
     response = web_client.post(
         "/peoples/people/new/",
-        {"username": "formuser", "peoplecode": "F01", "peoplename": "Form User", "client": client_bt.pk, "site": site_bt.pk},
+        {
+            "username": "formuser",
+            "peoplecode": "F01",
+            "peoplename": "Form User",
+            "client": client_bt.pk,
+            "site": site_bt.pk,
+        },
     )
     assert response.status_code == 201, response.content
     person = People.objects.get(pk=response.json()["pk"])

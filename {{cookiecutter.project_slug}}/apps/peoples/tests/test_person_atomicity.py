@@ -12,7 +12,13 @@ PERSON_TABLES = (People, PeopleProfile, PeopleOrganizational)
 
 def new_person(author, **extra):
     return services.create_person(
-        author=author, username="newbie", peoplecode="NEW01", peoplename="New Person", gender="F", location="Gate 2", **extra
+        author=author,
+        username="newbie",
+        peoplecode="NEW01",
+        peoplename="New Person",
+        gender="F",
+        location="Gate 2",
+        **extra,
     )
 
 
@@ -55,7 +61,9 @@ def test_person_created_inside_an_outer_transaction_that_rolls_back_leaves_nothi
 def test_failing_receiver_through_the_api_answers_json_500_and_writes_nothing(api_client):
     counts = RowCounts(*PERSON_TABLES)
     with fault_at(signals.PeopleOrganizational.objects, "create"):
-        response = api_client.post("/api/v1/people/", {"username": "x", "peoplecode": "X1", "peoplename": "X"}, format="json")
+        response = api_client.post(
+            "/api/v1/people/", {"username": "x", "peoplecode": "X1", "peoplename": "X"}, format="json"
+        )
     assert response.status_code == 500
     assert response.json()["error"] == "server_error"
     assert counts.changed() == {}
