@@ -48,11 +48,9 @@ def create_type_assist(*, author, tatype, tacode, taname, client=None):
     return save_userinfo(type_assist, author)
 
 
+@atomic_view_operation()
 def get_or_create_type_assist(*, author, group_code, group_name, tacode, taname):
-    """The global lookup value ``group_code/tacode``, created with its group when missing.
-
-    Callers run it inside their own transaction (seeding, imports).
-    """
+    """The global lookup value ``group_code/tacode``, created with its group when missing."""
     group = SuperTypeAssist.objects.filter(code=group_code).first() or create_super_type_assist(
         author=author, code=group_code, name=group_name
     )

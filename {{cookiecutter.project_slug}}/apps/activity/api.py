@@ -1,0 +1,171 @@
+from django.db.models import Count
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet
+from apps.core.services.transaction_manager import atomic_view_operation
+from apps.onboarding.models import Bt
+
+from .models import Asset, AssetLog, Job, Jobneed
+from .services import (
+    change_asset_status,
+    create_asset,
+    create_job,
+    transition_jobneed,
+    update_asset,
+    update_job,
+)
+
+
+class AssetSerializer(AtomicModelSerializer):
+    """An asset. ``status`` may be chosen at creation; afterwards it changes through the status action."""
+
+    site = serializers.PrimaryKeyRelatedField(queryset=Bt.objects.filter(identifier=Bt.Identifier.SITE), required=False)
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id", "uuid", "assetcode", "assetname", "category", "status", "location", "enable", "client", "site",
+            "cdtz", "mdtz",
+        ]  # fmt: skip
+        read_only_fields = ["id", "uuid", "client", "cdtz", "mdtz"]
+        validators = []  # the code is unique per client in the database: 409 on conflict
+
+    def create(self, validated_data):
+        return create_asset(author=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        if validated_data.get("site", instance.site) != instance.site:
+            raise serializers.ValidationError({"site": "An asset cannot move to another site."})
+        if validated_data.get("status", instance.status) != instance.status:
+            raise serializers.ValidationError({"status": "Change the status with POST .../status/."})
+        if validated_data.get("assetcode", instance.assetcode) != instance.assetcode:
+            raise serializers.ValidationError({"assetcode": "The code of an asset cannot change."})
+        for name in ("site", "status", "assetcode"):
+            validated_data.pop(name, None)
+        return update_asset(author=self.context["request"].user, asset=instance, **validated_data)
+
+
+class AssetStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Asset.Status.choices)
+    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class AssetLogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AssetLog
+        fields = ["id", "oldstatus", "newstatus", "remarks", "changed_by", "cdtz"]
+
+
+class AssetViewSet(AtomicModelViewSet):
+    queryset = Asset.objects.select_related("category").order_by("pk")
+    serializer_class = AssetSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        """Change the asset's status; the change is recorded in its history in the same transaction."""
+        asset = self.get_object()
+        data = AssetStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with self.transaction_boundary():
+            asset = change_asset_status(author=request.user, asset=asset, **data.validated_data)
+        return Response(AssetSerializer(asset, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["get"])
+    def history(self, request, pk=None):
+        """The asset's status changes, newest first."""
+        logs = self.get_object().logs.all()
+        return Response(AssetLogSerializer(logs, many=True).data)
+
+
+class JobSerializer(AtomicModelSerializer):
+    jobneed_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Job
+        fields = [
+            "id", "uuid", "jobname", "jobdesc", "asset", "people", "frequency", "fromdate", "uptodate",
+            "planduration", "gracetime", "client", "site", "jobneed_count", "cdtz", "mdtz",
+        ]  # fmt: skip
+        read_only_fields = ["id", "uuid", "client", "site", "jobneed_count", "cdtz", "mdtz"]
+
+    def get_jobneed_count(self, job):
+        count = getattr(job, "jobneed_count", None)
+        return count if count is not None else job.jobneeds.count()
+
+    def validate(self, attrs):
+        fromdate = attrs.get("fromdate", getattr(self.instance, "fromdate", None))
+        uptodate = attrs.get("uptodate", getattr(self.instance, "uptodate", None))
+        if fromdate and uptodate and uptodate <= fromdate:
+            raise serializers.ValidationError({"uptodate": "The schedule must end after it starts."})
+        return attrs
+
+    def create(self, validated_data):
+        return create_job(author=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        if validated_data.pop("asset", instance.asset) != instance.asset:
+            raise serializers.ValidationError({"asset": "A job cannot move to another asset; create a new job."})
+        job = update_job(author=self.context["request"].user, job=instance, **validated_data)
+        vars(job).pop("jobneed_count", None)  # the annotation counted the occurrences before the re-plan
+        return job
+
+
+class JobViewSet(AtomicModelViewSet):
+    queryset = Job.objects.select_related("asset").annotate(jobneed_count=Count("jobneeds")).order_by("pk")
+    serializer_class = JobSerializer
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+
+class JobneedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Jobneed
+        fields = [
+            "id", "uuid", "job", "jobdesc", "plandatetime", "expirydatetime", "jobstatus", "performedby", "remarks",
+            "client", "site", "cdtz", "mdtz",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class JobneedTransitionSerializer(serializers.Serializer):
+    to_status = serializers.ChoiceField(choices=Jobneed.Status.choices)
+    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class JobneedViewSet(viewsets.ReadOnlyModelViewSet):
+    """Occurrences are made by their job; here they are read and moved along their workflow."""
+
+    queryset = Jobneed.objects.order_by("plandatetime", "pk")
+    serializer_class = JobneedSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def transaction_boundary(self):
+        """The extra actions' writes are the outermost transaction of the request."""
+        return atomic_view_operation(durable=True)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        job = self.request.query_params.get("job")
+        if job:
+            if not job.isdigit():
+                raise serializers.ValidationError({"job": "Give the id of a job."})
+            queryset = queryset.filter(job_id=job)
+        return queryset
+
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        jobneed = self.get_object()
+        data = JobneedTransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with self.transaction_boundary():
+            jobneed = transition_jobneed(author=request.user, jobneed=jobneed, **data.validated_data)
+        return Response(JobneedSerializer(jobneed).data, status=status.HTTP_200_OK)
+
+
+ROUTES = [
+    ("assets", AssetViewSet, "asset"),
+    ("jobs", JobViewSet, "job"),
+    ("jobneeds", JobneedViewSet, "jobneed"),
+]

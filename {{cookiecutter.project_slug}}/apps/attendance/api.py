@@ -1,0 +1,65 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.core.services.transaction_manager import atomic_view_operation
+
+from .models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, PeopleEventlog
+from .services import check_in, check_out
+
+
+class PeopleEventlogSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PeopleEventlog
+        fields = [
+            "id", "uuid", "people", "datefor", "punchintime", "punchouttime", "startlat", "startlng", "endlat",
+            "endlng", "remarks", "client", "site", "cdtz", "mdtz",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class PunchSerializer(serializers.Serializer):
+    people = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
+    lat = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None, validators=LATITUDE_VALIDATORS
+    )
+    lng = serializers.DecimalField(
+        max_digits=9, decimal_places=6, required=False, allow_null=True, default=None, validators=LONGITUDE_VALIDATORS
+    )
+    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if (attrs.get("lat") is None) != (attrs.get("lng") is None):
+            raise serializers.ValidationError({"lat": "Give both coordinates or neither."})
+        return attrs
+
+
+class AttendanceViewSet(viewsets.ReadOnlyModelViewSet):
+    """Attendance events are written only by checking in and out."""
+
+    queryset = PeopleEventlog.objects.order_by("-punchintime", "-pk")
+    serializer_class = PeopleEventlogSerializer
+    http_method_names = ["get", "post", "head", "options"]
+
+    def transaction_boundary(self):
+        """The extra actions' writes are the outermost transaction of the request."""
+        return atomic_view_operation(durable=True)
+
+    def _punch(self, request, service, status_code):
+        data = PunchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        with self.transaction_boundary():
+            event = service(author=request.user, **data.validated_data)
+        return Response(PeopleEventlogSerializer(event).data, status=status_code)
+
+    @action(detail=False, methods=["post"], url_path="check-in", url_name="check-in")
+    def check_in(self, request):
+        return self._punch(request, check_in, status.HTTP_201_CREATED)
+
+    @action(detail=False, methods=["post"], url_path="check-out", url_name="check-out")
+    def check_out(self, request):
+        return self._punch(request, check_out, status.HTTP_200_OK)
+
+
+ROUTES = [("attendance", AttendanceViewSet, "attendance")]
