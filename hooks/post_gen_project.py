@@ -28,6 +28,13 @@ def remove(*relative_paths):
             path.unlink()
 
 
+def remove_caches():
+    """Tool caches that a developer's runs may have left in the template are not part of a project."""
+    for pattern in (".ruff_cache", ".pytest_cache", "**/__pycache__"):
+        for path in PROJECT.glob(pattern):
+            shutil.rmtree(path, ignore_errors=True)
+
+
 def remove_unchosen_options():
     if not USE_TENANT_ROUTING:
         remove(
@@ -83,6 +90,7 @@ def init_git():
 
 
 def main():
+    remove_caches()
     remove_unchosen_options()
     write_local_env()
     make_hooks_executable()
