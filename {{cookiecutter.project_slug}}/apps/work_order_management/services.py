@@ -1,0 +1,411 @@
+"""Write paths of work orders and permits: each public function is one transaction.
+
+The steps of a multi-step write are small private functions, called in order by the public one,
+so that the order is readable in one place and a test can make any single step fail and check
+that nothing of the operation remains. Notifications are scheduled on the transaction's commit
+(``_after_commit``) and never sent for an operation that rolled back.
+
+Row locks: the work-order number is taken from the client's ``WorkOrderSequence`` row locked
+``FOR UPDATE``; a permit's name from the highest sequence at its site, read while the site's
+``Bt`` row is locked; a permit decision locks the permit row, so concurrent decisions are
+serialized and only one of two racing approvals of the same person can win.
+"""
+
+import functools
+
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import Max
+from django.utils import timezone
+
+from apps.core.services.transaction_manager import atomic_view_operation, on_commit
+from apps.core.services.userinfo import save_userinfo
+from apps.onboarding.models import Bt
+
+from .models import (
+    Approver,
+    PermitApproval,
+    Vendor,
+    WomDetails,
+    WorkOrder,
+    WorkOrderHistory,
+    WorkOrderSequence,
+    WorkPermit,
+)
+from .tasks import notify_permit_author, notify_vendor, notify_verifiers
+
+VENDOR_FIELDS = ("code", "name", "email", "mobno", "address", "enable")
+WORK_ORDER_FIELDS = ("description", "vendor", "asset", "priority", "workstatus", "plandatetime", "expirydatetime")
+DETAIL_FIELDS = ("seqno", "question", "answertype", "answer", "ismandatory")
+
+
+# Shared helpers
+# ------------------------------------------------------------------------------
+
+
+def _after_commit(task, *args):
+    """Send ``task`` with ``args`` once the current alias's transaction has committed.
+
+    Like Celery's ``delay_on_commit``, but registered on the alias of the current unit of work,
+    which is the connection the transaction runs on when tenant routing picked another database.
+    """
+    on_commit(functools.partial(task.delay, *args))
+
+
+def _for_update(queryset):
+    """Lock the selected rows until the transaction ends.
+
+    Where the database has it (PostgreSQL), ``FOR NO KEY UPDATE``: it still serializes writers
+    of the row but does not block other transactions inserting rows that reference it. Only the
+    model's own rows are locked, not those that ``select_related`` joins in.
+    """
+    features = connections[queryset.db].features
+    of = ("self",) if features.has_select_for_update_of else ()
+    return queryset.select_for_update(no_key=features.has_select_for_no_key_update, of=of)
+
+
+def _site_of(author, site):
+    """The site a record goes to: the one given, else the author's; it must be a site of the author's client."""
+    site = site or getattr(author, "site", None)
+    if site is None:
+        raise ValidationError({"site": "Choose a site: you have no site of your own."})
+    if site.identifier != Bt.Identifier.SITE:
+        raise ValidationError({"site": f"{site} is a client, not a site."})
+    author_client = getattr(author, "client_id", None)
+    if author_client is not None and site.parent_id != author_client:
+        raise ValidationError({"site": f"{site} is not a site of your client."})
+    return site
+
+
+def _same_client(record, client_id, field):
+    if record is not None and record.client_id != client_id:
+        raise ValidationError({field: f"{record} belongs to another client."})
+
+
+def _json_value(value):
+    """A value as it is stored in a history snapshot (JSON)."""
+    if hasattr(value, "pk"):
+        return value.pk
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+# Vendors and approvers
+# ------------------------------------------------------------------------------
+
+
+@atomic_view_operation()
+def create_vendor(*, author, code, name, site=None, **fields):
+    """Create a vendor of the author's client; a duplicate code is refused by the database (409)."""
+    site = _site_of(author, site)
+    vendor = Vendor(code=code, name=name, **{k: v for k, v in fields.items() if k in VENDOR_FIELDS})
+    return save_userinfo(vendor, author, client=site.parent_id, site=site)
+
+
+@atomic_view_operation()
+def update_vendor(*, author, vendor, **changes):
+    for name in VENDOR_FIELDS:
+        if name in changes:
+            setattr(vendor, name, changes[name])
+    return save_userinfo(vendor, author)
+
+
+@atomic_view_operation()
+def create_approver(*, author, people, identifier, approverfor=Approver.ApproverFor.WORK_PERMIT, site=None):
+    """Make ``people`` an approver or verifier of ``approverfor`` at a site of the same client."""
+    site = _site_of(author, site)
+    if people.client_id is not None and people.client_id != site.parent_id:
+        raise ValidationError({"people": f"{people} works for another client."})
+    approver = Approver(people=people, identifier=identifier, approverfor=approverfor)
+    return save_userinfo(approver, author, client=site.parent_id, site=site)
+
+
+# Work orders
+# ------------------------------------------------------------------------------
+
+
+def _new_work_order(*, author, site, fields):
+    site = _site_of(author, site)
+    workorder = WorkOrder(client_id=site.parent_id, site=site, **fields)
+    _check_work_order(workorder)
+    return workorder
+
+
+def _check_work_order(workorder):
+    _same_client(workorder.vendor, workorder.client_id, "vendor")
+    _same_client(workorder.asset, workorder.client_id, "asset")
+    if workorder.vendor is not None and not workorder.vendor.enable:
+        raise ValidationError({"vendor": f"{workorder.vendor} is disabled."})
+    plan, expiry = workorder.plandatetime, workorder.expirydatetime
+    if plan is not None and expiry is not None and expiry < plan:
+        raise ValidationError({"expirydatetime": "A work order cannot expire before it is planned."})
+
+
+def _record_history(workorder, author, action, snapshot):
+    return save_userinfo(
+        WorkOrderHistory(
+            workorder=workorder,
+            action=action,
+            workstatus=workorder.workstatus,
+            changed_by=author if getattr(author, "is_authenticated", False) else None,
+            snapshot=snapshot,
+        ),
+        author,
+        client=workorder.client_id,
+        site=workorder.site_id,
+    )
+
+
+def _allocate_number(workorder):
+    """Give the order the next number of its client: ``WO-<year>-<6 digits>``, restarting each year.
+
+    The counter row is created with an insert that ignores a conflict, so two transactions that
+    both create their client's first order cannot fail on each other (on PostgreSQL a failed
+    insert would abort the whole transaction); the second waits for the first, then reads the
+    row it made. The row is then locked until this transaction ends, which hands out each
+    number once; a rollback returns the number with the counter's update.
+    """
+    year = timezone.localdate().year
+    WorkOrderSequence.objects.bulk_create(
+        [WorkOrderSequence(client_id=workorder.client_id, year=year, last_number=0)], ignore_conflicts=True
+    )
+    counter = _for_update(WorkOrderSequence.objects.filter(client_id=workorder.client_id)).get()
+    if counter.year != year:
+        counter.year, counter.last_number = year, 0
+    counter.last_number += 1
+    counter.save(update_fields=["year", "last_number"])
+    workorder.sequence = counter.last_number
+    workorder.number = f"WO-{year}-{counter.last_number:06d}"
+    workorder.save(update_fields=["number", "sequence"])
+    return workorder.number
+
+
+def _notify_vendor_after_commit(workorder, event):
+    if workorder.vendor_id is not None:
+        _after_commit(notify_vendor, workorder.pk, event)
+
+
+@atomic_view_operation()
+def create_work_order(*, author, description, site=None, **fields):
+    """Create a numbered work order with its first history entry; its vendor hears after commit."""
+    fields = {name: value for name, value in fields.items() if name in WORK_ORDER_FIELDS and name != "workstatus"}
+    workorder = _new_work_order(author=author, site=site, fields={"description": description, **fields})
+    save_userinfo(workorder, author, client=workorder.client_id, site=workorder.site_id)
+    snapshot = {name: _json_value(getattr(workorder, name)) for name in WORK_ORDER_FIELDS}
+    _record_history(workorder, author, WorkOrderHistory.Action.CREATED, snapshot)
+    _allocate_number(workorder)
+    _notify_vendor_after_commit(workorder, WorkOrderHistory.Action.CREATED)
+    return workorder
+
+
+def _lock_work_order(workorder):
+    """Re-read the order under a row lock, so concurrent changes are applied one after the other."""
+    return _for_update(WorkOrder.objects.select_related("vendor", "asset").filter(pk=workorder.pk)).get()
+
+
+def _apply_changes(workorder, changes):
+    """Set the changed fields; return ``{field: [old, new]}`` for those whose value differs."""
+    status = changes.get("workstatus")
+    if status is not None and not workorder.can_move_to(status):
+        raise ValidationError({"workstatus": f"A work order cannot go from {workorder.workstatus} to {status}."})
+    changed = {}
+    for name in WORK_ORDER_FIELDS:
+        if name not in changes:
+            continue
+        old, new = getattr(workorder, name), changes[name]
+        if old != new:
+            changed[name] = [_json_value(old), _json_value(new)]
+            setattr(workorder, name, new)
+    _check_work_order(workorder)
+    return changed
+
+
+@atomic_view_operation()
+def update_work_order(*, author, workorder, **changes):
+    """Change a work order and record what changed; its vendor hears of a status change after commit."""
+    workorder = _lock_work_order(workorder)
+    changed = _apply_changes(workorder, changes)
+    save_userinfo(workorder, author)
+    status_changed = "workstatus" in changed
+    action = WorkOrderHistory.Action.STATUS_CHANGED if status_changed else WorkOrderHistory.Action.UPDATED
+    _record_history(workorder, author, action, changed)
+    if status_changed:
+        _notify_vendor_after_commit(workorder, action)
+    return workorder
+
+
+@atomic_view_operation()
+def dispatch_work_order_to_vendor(*, author, workorder):
+    """Hand an assigned order to its vendor: DISPATCHED, a history entry, and the vendor's e-mail after commit."""
+    workorder = _lock_work_order(workorder)
+    if workorder.vendor is None:
+        raise ValidationError({"vendor": "Choose a vendor before dispatching the work order."})
+    if workorder.workstatus != WorkOrder.WorkStatus.ASSIGNED:
+        raise ValidationError(
+            {"workstatus": f"Only an assigned work order can be dispatched, not {workorder.workstatus}."}
+        )
+    old = workorder.workstatus
+    workorder.workstatus = WorkOrder.WorkStatus.DISPATCHED
+    save_userinfo(workorder, author)
+    action = WorkOrderHistory.Action.DISPATCHED
+    _record_history(workorder, author, action, {"workstatus": [old, workorder.workstatus]})
+    _notify_vendor_after_commit(workorder, action)
+    return workorder
+
+
+# Work permits
+# ------------------------------------------------------------------------------
+
+
+def _new_permit(*, author, site, permit_type, remarks):
+    site = _site_of(author, site)
+    if permit_type.client_id is not None and permit_type.client_id != site.parent_id:
+        raise ValidationError({"permit_type": f"{permit_type} belongs to another client."})
+    return WorkPermit(client_id=site.parent_id, site=site, permit_type=permit_type, remarks=remarks)
+
+
+def _assign(permit, role):
+    people_ids = list(
+        Approver.objects.filter(
+            site_id=permit.site_id,
+            approverfor=Approver.ApproverFor.WORK_PERMIT,
+            identifier=role,
+            people__is_active=True,
+        )
+        .order_by("pk")
+        .values_list("people_id", flat=True)
+    )
+    if not people_ids:
+        raise ValidationError(
+            {"site": f"No {role.lower()} of work permits is configured for site {permit.site.bucode}."}
+        )
+    return PermitApproval.objects.bulk_create(
+        PermitApproval(permit=permit, people_id=people_id, role=role) for people_id in people_ids
+    )
+
+
+def _assign_approvers(permit):
+    return _assign(permit, PermitApproval.Role.APPROVER)
+
+
+def _assign_verifiers(permit):
+    return _assign(permit, PermitApproval.Role.VERIFIER)
+
+
+def _name_permit(permit):
+    """Name the permit ``PTW-<site code>-<next sequence of the site>``.
+
+    The site's row is locked first, so two permits of one site cannot read the same highest
+    sequence; the unique (site, sequence) constraint backs this up.
+    """
+    site = _for_update(Bt.objects.filter(pk=permit.site_id)).get()
+    last = WorkPermit.objects.filter(site_id=site.pk).aggregate(last=Max("sequence"))["last"] or 0
+    permit.sequence = last + 1
+    permit.permit_name = f"PTW-{site.bucode}-{permit.sequence:05d}"
+    permit.save(update_fields=["sequence", "permit_name"])
+    return permit.permit_name
+
+
+def _add_details(permit, details, author):
+    """Validate every checklist answer, then insert them all in one statement.
+
+    All invalid answers are reported at once, keyed ``details[<index>].<field>``.
+    """
+    rows, errors, seen = [], {}, set()
+    for index, data in enumerate(details):
+        unknown = set(data) - set(DETAIL_FIELDS)
+        if unknown:
+            errors[f"details[{index}]"] = [f"Unknown fields: {', '.join(sorted(unknown))}."]
+            continue
+        row = WomDetails(permit=permit, **{**data, "seqno": data.get("seqno") or index + 1})
+        save_userinfo(row, author, client=permit.client_id, site=permit.site_id, save=False)
+        try:
+            row.full_clean(exclude=["permit", "client", "site", "cuser", "muser"], validate_unique=False,
+                           validate_constraints=False)  # fmt: skip
+        except ValidationError as exc:  # collected, and raised below for all details at once
+            errors.update({f"details[{index}].{field}": messages for field, messages in exc.message_dict.items()})
+        if row.seqno in seen:
+            errors.setdefault(f"details[{index}].seqno", []).append(f"Position {row.seqno} is used twice.")
+        seen.add(row.seqno)
+        rows.append(row)
+    if errors:
+        raise ValidationError(errors)
+    return WomDetails.objects.bulk_create(rows)
+
+
+def _notify_verifiers_after_commit(permit):
+    _after_commit(notify_verifiers, permit.pk)
+
+
+@atomic_view_operation()
+def create_work_permit(*, author, site, permit_type, details, remarks=""):
+    """Raise a permit with its approvers, verifiers, name and checklist; verifiers hear after commit.
+
+    A site without an approver or a verifier of work permits cannot have permits (400).
+    """
+    permit = _new_permit(author=author, site=site, permit_type=permit_type, remarks=remarks)
+    save_userinfo(permit, author, client=permit.client_id, site=permit.site_id)
+    _assign_approvers(permit)
+    _assign_verifiers(permit)
+    _name_permit(permit)
+    _add_details(permit, details, author)
+    _notify_verifiers_after_commit(permit)
+    return permit
+
+
+def _lock_permit(permit):
+    """Re-read the permit under a row lock: concurrent decisions on it run one after the other."""
+    permit = _for_update(WorkPermit.objects.filter(pk=permit.pk)).get()
+    if permit.status != WorkPermit.Status.PENDING:
+        raise ValidationError({"permit": f"{permit} was already {permit.get_status_display().lower()}."})
+    return permit
+
+
+def _pending_approval_of(permit, author):
+    approval = PermitApproval.objects.filter(
+        permit=permit, people_id=getattr(author, "pk", None), role=PermitApproval.Role.APPROVER
+    ).first()
+    if approval is None:
+        raise ValidationError({"people": f"{author} is not an approver of {permit}."})
+    if approval.decision != PermitApproval.Decision.PENDING:
+        raise ValidationError({"people": f"{author} already decided on {permit}."})
+    return approval
+
+
+def _record_decision(approval, decision, remarks):
+    approval.decision = decision
+    approval.remarks = remarks
+    approval.decided_at = timezone.now()
+    approval.save(update_fields=["decision", "remarks", "decided_at"])
+    return approval
+
+
+def _settle_permit(permit, author):
+    """Approved once every approver approved, rejected as soon as one rejected; else still pending."""
+    decisions = set(permit.approvals.filter(role=PermitApproval.Role.APPROVER).values_list("decision", flat=True))
+    if PermitApproval.Decision.REJECTED in decisions:
+        permit.status = WorkPermit.Status.REJECTED
+    elif decisions == {PermitApproval.Decision.APPROVED}:
+        permit.status = WorkPermit.Status.APPROVED
+    else:
+        return False
+    save_userinfo(permit, author)
+    return True
+
+
+def _notify_author_after_commit(permit):
+    _after_commit(notify_permit_author, permit.pk)
+
+
+@atomic_view_operation()
+def decide_permit(*, author, permit, decision, remarks=""):
+    """Record ``author``'s decision as an approver of ``permit``; its author hears once it is settled."""
+    if decision not in (PermitApproval.Decision.APPROVED, PermitApproval.Decision.REJECTED):
+        raise ValidationError({"decision": "Decide APPROVED or REJECTED."})
+    permit = _lock_permit(permit)
+    approval = _pending_approval_of(permit, author)
+    _record_decision(approval, decision, remarks)
+    if _settle_permit(permit, author):
+        _notify_author_after_commit(permit)
+    return permit

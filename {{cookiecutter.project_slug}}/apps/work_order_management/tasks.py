@@ -1,0 +1,77 @@
+"""Notifications about work orders and permits, sent by Celery after the write committed.
+
+The services schedule these only once their transaction has committed, so the rows are there
+when a worker runs. They only read: a row deleted in the meantime means there is nobody left
+to tell, and the task ends quietly.
+"""
+
+import logging
+
+from celery import shared_task
+from django.core.mail import send_mail
+
+from .models import PermitApproval, WorkOrder, WorkPermit
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def notify_verifiers(permit_pk):
+    """Tell a new permit's verifiers, in one message, that it waits for them. Returns the recipients."""
+    permit = WorkPermit.objects.select_related("site", "permit_type").filter(pk=permit_pk).first()
+    if permit is None:
+        logger.info("permit %s is gone; no verifier to notify", permit_pk)
+        return []
+    recipients = sorted(
+        {
+            email
+            for email in permit.approvals.filter(role=PermitApproval.Role.VERIFIER).values_list(
+                "people__email", flat=True
+            )
+            if email
+        }
+    )
+    if recipients:
+        send_mail(
+            subject=f"Work permit {permit} needs your verification",
+            message=(
+                f"Work permit {permit} ({permit.permit_type.taname}) at {permit.site.buname} was raised "
+                f"and lists you as a verifier.\n\nRemarks: {permit.remarks or '-'}"
+            ),
+            from_email=None,
+            recipient_list=recipients,
+        )
+    return recipients
+
+
+@shared_task
+def notify_vendor(workorder_pk, event):
+    """E-mail a work order's vendor that it was created, changed status or was dispatched."""
+    workorder = WorkOrder.objects.select_related("vendor", "site").filter(pk=workorder_pk).first()
+    if workorder is None or workorder.vendor is None or not workorder.vendor.email:
+        return []
+    send_mail(
+        subject=f"Work order {workorder}: {event.lower().replace('_', ' ')}",
+        message=(
+            f"Work order {workorder} at {workorder.site.buname} is now {workorder.get_workstatus_display()}.\n\n"
+            f"{workorder.description}"
+        ),
+        from_email=None,
+        recipient_list=[workorder.vendor.email],
+    )
+    return [workorder.vendor.email]
+
+
+@shared_task
+def notify_permit_author(permit_pk):
+    """Tell whoever raised a permit that it was approved or rejected."""
+    permit = WorkPermit.objects.select_related("cuser").filter(pk=permit_pk).first()
+    if permit is None or permit.cuser is None or not permit.cuser.email:
+        return []
+    send_mail(
+        subject=f"Work permit {permit} was {permit.get_status_display().lower()}",
+        message=f"Your work permit {permit} was {permit.get_status_display().lower()}.",
+        from_email=None,
+        recipient_list=[permit.cuser.email],
+    )
+    return [permit.cuser.email]

@@ -1,0 +1,134 @@
+"""Approvers decide on permits: one decision per approver, a decided permit stays decided."""
+
+import threading
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from apps.core.testing import InjectedFault, fault_at
+from apps.work_order_management.models import Approver, PermitApproval, WorkPermit
+from apps.work_order_management.services import create_approver, create_work_permit, decide_permit
+from apps.work_order_management.tasks import notify_permit_author
+
+SERVICES = "apps.work_order_management.services"
+DECIDE_STEPS = [
+    "_lock_permit",
+    "_pending_approval_of",
+    "_record_decision",
+    "_settle_permit",
+    "_notify_author_after_commit",
+]
+
+
+def _approval_states(permit):
+    return list(PermitApproval.objects.filter(permit=permit).order_by("pk").values_list("decision", "decided_at"))
+
+
+@pytest.mark.parametrize("step", DECIDE_STEPS)
+def test_decision_leaves_nothing_when_a_step_fails(
+    step, permit, approver_person, wom_rows, mailoutbox, django_capture_on_commit_callbacks
+):
+    approvals_before = _approval_states(permit)
+    rows = wom_rows()
+    with django_capture_on_commit_callbacks() as callbacks:
+        with fault_at(SERVICES, step), pytest.raises(InjectedFault), transaction.atomic():
+            decide_permit(author=approver_person, permit=permit, decision="APPROVED")
+    assert rows.changed() == {}
+    assert _approval_states(permit) == approvals_before
+    assert WorkPermit.objects.get(pk=permit.pk).status == WorkPermit.Status.PENDING
+    assert callbacks == []
+    assert mailoutbox == []
+
+
+def test_approval_by_the_only_approver_approves_the_permit_and_tells_its_author(
+    permit, approver_person, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        decided = decide_permit(author=approver_person, permit=permit, decision="APPROVED", remarks="ok")
+    assert decided.status == WorkPermit.Status.APPROVED
+    approval = PermitApproval.objects.get(permit=permit, role="APPROVER")
+    assert (approval.decision, approval.remarks) == ("APPROVED", "ok")
+    assert approval.decided_at is not None
+    assert len(callbacks) == 1
+    assert [m.to for m in mailoutbox] == [["ada@example.com"]]
+    assert "approved" in mailoutbox[0].subject
+
+
+def test_rejection_rejects_the_permit(permit, approver_person, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        decided = decide_permit(author=approver_person, permit=permit, decision="REJECTED", remarks="no gas test")
+    assert decided.status == WorkPermit.Status.REJECTED
+    assert "rejected" in mailoutbox[0].subject
+
+
+def test_permit_waits_for_every_approver(
+    author, site_bt, permit_type, approvers, approver_person, second_approver_person, details,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    create_approver(author=author, people=second_approver_person, identifier=Approver.Identifier.APPROVER, site=site_bt)
+    permit = create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
+    with django_capture_on_commit_callbacks() as callbacks:
+        first = decide_permit(author=approver_person, permit=permit, decision="APPROVED")
+    assert first.status == WorkPermit.Status.PENDING
+    assert callbacks == []
+    second = decide_permit(author=second_approver_person, permit=permit, decision="APPROVED")
+    assert second.status == WorkPermit.Status.APPROVED
+
+
+@pytest.mark.parametrize("who", ["verifier_person", "author"])
+def test_only_a_pending_approver_may_decide(who, request, permit, wom_rows):
+    person = request.getfixturevalue(who)
+    rows = wom_rows()
+    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+        decide_permit(author=person, permit=permit, decision="APPROVED")
+    assert "people" in excinfo.value.message_dict
+    assert rows.changed() == {}
+    assert WorkPermit.objects.get(pk=permit.pk).status == WorkPermit.Status.PENDING
+
+
+def test_a_decided_permit_cannot_be_decided_again(permit, approver_person):
+    decide_permit(author=approver_person, permit=permit, decision="APPROVED")
+    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+        decide_permit(author=approver_person, permit=permit, decision="REJECTED")
+    assert "permit" in excinfo.value.message_dict
+    assert WorkPermit.objects.get(pk=permit.pk).status == WorkPermit.Status.APPROVED
+
+
+def test_decision_must_be_approved_or_rejected(permit, approver_person):
+    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+        decide_permit(author=approver_person, permit=permit, decision="PENDING")
+    assert "decision" in excinfo.value.message_dict
+
+
+def test_notify_permit_author_tolerates_a_vanished_permit(db, mailoutbox):
+    assert notify_permit_author(987654) == []
+    assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_concurrent_decisions_of_one_approver_record_exactly_one(permit, approver_person):
+    """The permit row lock serializes the two; the second sees the first's decision and is refused."""
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(decision):
+        try:
+            barrier.wait()
+            outcomes.append(decide_permit(author=approver_person, permit=permit, decision=decision).status)
+        except ValidationError as exc:
+            outcomes.append(sorted(exc.message_dict))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(d,)) for d in ("APPROVED", "REJECTED")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = [o for o in outcomes if isinstance(o, str)]
+    refusals = [o for o in outcomes if isinstance(o, list)]
+    assert len(statuses) == 1 and len(refusals) == 1
+    assert WorkPermit.objects.get(pk=permit.pk).status == statuses[0]
+    assert PermitApproval.objects.filter(permit=permit, role="APPROVER").exclude(decision="PENDING").count() == 1

@@ -1,0 +1,37 @@
+from django.http import JsonResponse
+
+from apps.core.views.forms import AtomicFormView
+
+from .forms import VendorForm, WorkOrderForm, WorkPermitForm
+from .models import Vendor, WorkOrder, WorkPermit
+from .services import create_vendor, create_work_order, create_work_permit
+
+
+class VendorFormView(AtomicFormView):
+    model = Vendor
+    form_class = VendorForm
+    title = "New vendor"
+
+    def handle_valid_form(self, form, request, create):
+        vendor = create_vendor(author=request.user, **form.cleaned_data)
+        return JsonResponse({"pk": vendor.pk, "uuid": str(vendor.uuid), "code": vendor.code}, status=201)
+
+
+class WorkOrderFormView(AtomicFormView):
+    model = WorkOrder
+    form_class = WorkOrderForm
+    title = "New work order"
+
+    def handle_valid_form(self, form, request, create):
+        workorder = create_work_order(author=request.user, **form.cleaned_data)
+        return JsonResponse({"pk": workorder.pk, "uuid": str(workorder.uuid), "number": workorder.number}, status=201)
+
+
+class WorkPermitFormView(AtomicFormView):
+    model = WorkPermit
+    form_class = WorkPermitForm
+    title = "New work permit"
+
+    def handle_valid_form(self, form, request, create):
+        permit = create_work_permit(author=request.user, **form.cleaned_data)
+        return JsonResponse({"pk": permit.pk, "uuid": str(permit.uuid), "permit_name": permit.permit_name}, status=201)
