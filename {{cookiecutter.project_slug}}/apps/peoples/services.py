@@ -25,7 +25,7 @@ def create_person(*, author, username, peoplecode, peoplename, password=None, **
     the details given here are then written onto them.
     """
     person = People(username=username, peoplecode=peoplecode, peoplename=peoplename)
-    for name in ("email", "first_name", "last_name", "mobno", "client", "site", "is_staff"):
+    for name in ("email", "first_name", "last_name", "mobno", "client", "site", "is_staff", "is_superuser"):
         if name in details:
             setattr(person, name, details[name])
     if password:
@@ -41,7 +41,9 @@ def create_person(*, author, username, peoplecode, peoplename, password=None, **
 @atomic_view_operation()
 def update_person(*, author, person, **changes):
     """Change a person and its profile/organizational details in one transaction."""
-    for name in ("email", "first_name", "last_name", "mobno", "peoplename", "client", "site", "is_active"):
+    for name in (
+        "email", "first_name", "last_name", "mobno", "peoplename", "client", "site", "is_active", "is_staff", "is_superuser",
+    ):  # fmt: skip
         if name in changes:
             setattr(person, name, changes[name])
     if changes.get("password"):
