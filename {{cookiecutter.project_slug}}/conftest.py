@@ -1,7 +1,6 @@
 """Fixtures every app's tests share: a client with a site, a staff author, an API client."""
 
 import pytest
-from rest_framework.test import APIClient
 
 
 @pytest.fixture
@@ -38,6 +37,8 @@ def author(client_bt, site_bt):
 @pytest.fixture
 def api_client(author):
     """A DRF client signed in as ``author``."""
+    from rest_framework.test import APIClient
+
     client = APIClient()
     client.force_authenticate(author)
     return client

@@ -1,12 +1,14 @@
-"""System checks that keep production off the try-it-out defaults.
+"""System checks: production stays off the try-it-out defaults, and writes stay in transactions.
 
 SQLite and the in-process lock backend make ``runserver`` work with nothing installed. Neither
 is safe with several processes: SQLite serialises every writer and the in-process lock only
 excludes threads of one process. ``manage.py check --deploy`` reports both as errors.
 """
 
+from pathlib import Path
+
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.database, deploy=True)
@@ -52,3 +54,29 @@ def check_lock_backend(app_configs, **kwargs):
             )
         ]
     return []
+
+
+def _transaction_usage_findings():
+    from apps.core.analysis.transaction_usage import analyse_paths
+
+    base = Path(settings.BASE_DIR)
+    return analyse_paths([base / "apps", base / "config"], root=base).findings
+
+
+@register()
+def check_transaction_usage(app_configs, **kwargs):
+    """The same analysis as the pre-commit hook: writes outside a transaction, side effects inside one.
+
+    Warnings while developing (``DEBUG`` on), errors otherwise, so ``check --deploy`` with the
+    production settings fails on a finding.
+    """
+    level = Warning if settings.DEBUG else Error
+    return [
+        level(
+            f"{finding.path}:{finding.line}: {finding.code} in {finding.qualname}: {finding.message}",
+            hint=finding.fix,
+            obj=finding.qualname,
+            id=f"core.{finding.code}",
+        )
+        for finding in _transaction_usage_findings()
+    ]

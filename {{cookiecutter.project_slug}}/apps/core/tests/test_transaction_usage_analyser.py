@@ -174,6 +174,31 @@ def test_a_base_of_the_same_file_without_a_boundary_does_not_protect():
     assert codes(source) == ["TXN001"]
 
 
+@pytest.mark.parametrize("name, protected", [("dispatch", True), ("post", True), ("get", False)])
+def test_method_decorator_on_the_class_protects_when_it_wraps_the_way_in(name, protected):
+    source = f"""
+    @method_decorator(transaction.atomic, name="{name}")
+    class FooView(View):
+        def handle_valid_form(self, form, request, create):
+            form.save()
+    """
+    assert codes(source) == ([] if protected else ["TXN001"])
+
+
+def test_a_base_of_the_same_file_with_an_atomic_dispatch_protects_subclasses():
+    source = """
+    class AtomicDispatchView(View):
+        @method_decorator(transaction.atomic)
+        def dispatch(self, request, *args, **kwargs):
+            return super().dispatch(request, *args, **kwargs)
+
+    class FooView(AtomicDispatchView):
+        def handle_valid_form(self, form, request, create):
+            form.save()
+    """
+    assert codes(source) == []
+
+
 def test_inheritance_cycles_do_not_hang():
     source = """
     class A(B):
@@ -247,6 +272,7 @@ def test_boundary_decorators_protect_the_method(imports, decorator):
             "with with_lock_and_transaction(LockRegistry.ATTENDANCE_UPDATE, resource_id_param='uuid'):",
         ),
         ("", "with self.transaction_boundary():"),
+        ("from apps.core.services import distributed_locks as dl", "with dl.lock_and_transaction('job', [job.pk]):"),
     ],
 )
 def test_with_blocks_protect_the_writes_inside_them(imports, opening):
@@ -514,6 +540,23 @@ def test_function_run_by_transactional_batch_operation_is_protected():
 
     def import_people(rows):
         return transactional_batch_operation(rows, import_row, batch_size=50)
+    """
+    assert codes(source, SERVICES) == []
+
+
+def test_saga_steps_are_protected_by_the_saga():
+    source = """
+    def reserve_stock(context):
+        context["reservation"] = Reservation.objects.create(order=context["order"])
+        context["order"].save(update_fields=["status"])
+
+    def release_stock(context):
+        context["reservation"].delete()
+        context["order"].save(update_fields=["status"])
+
+    def place_order(order):
+        saga = TransactionManager("place_order").add_step("reserve", reserve_stock, release_stock)
+        return saga.execute({"order": order})
     """
     assert codes(source, SERVICES) == []
 
@@ -886,6 +929,7 @@ def test_locks_without_a_timeout_are_reported(statement):
         "threading.Lock()",
         "LockRegistry.get_lock(LockRegistry.JOB_WORKFLOW_UPDATE, job.pk)",
         "LockRegistry.get_lock(LockRegistry.JOB_WORKFLOW_UPDATE, job.pk).acquire()",
+        "RedisLock(key, spec).acquire()",
         "cursor.execute('SELECT pg_advisory_xact_lock(%s)', [key])",
         "cursor.execute('SELECT pg_try_advisory_lock(%s)', [key])",
         "self.clock.acquire()",
@@ -1000,6 +1044,11 @@ def test_syntax_error_is_a_finding_not_a_traceback():
 
 def test_null_bytes_are_a_finding_not_a_traceback():
     [finding] = analyse_source("x = 1\0\n", "apps/example/binary.py")
+    assert finding.code == "TXN000"
+
+
+def test_code_nested_too_deeply_is_a_finding_not_a_traceback():
+    [finding] = analyse_source("x = " + "-" * 5000 + "1\n", "apps/example/deep.py")
     assert finding.code == "TXN000"
 
 
