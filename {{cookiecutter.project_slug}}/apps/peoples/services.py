@@ -5,6 +5,8 @@ from apps.core.services.userinfo import save_userinfo
 
 from .models import People
 
+CREATE_FIELDS = ("email", "first_name", "last_name", "mobno", "client", "site", "is_staff", "is_superuser")
+UPDATABLE_FIELDS = (*CREATE_FIELDS, "peoplename", "is_active")
 PROFILE_FIELDS = ("gender", "dateofbirth", "dateofjoin", "people_extras")
 ORGANIZATIONAL_FIELDS = ("department", "designation", "reportto", "location")
 
@@ -25,7 +27,7 @@ def create_person(*, author, username, peoplecode, peoplename, password=None, **
     the details given here are then written onto them.
     """
     person = People(username=username, peoplecode=peoplecode, peoplename=peoplename)
-    for name in ("email", "first_name", "last_name", "mobno", "client", "site", "is_staff", "is_superuser"):
+    for name in CREATE_FIELDS:
         if name in details:
             setattr(person, name, details[name])
     if password:
@@ -41,9 +43,7 @@ def create_person(*, author, username, peoplecode, peoplename, password=None, **
 @atomic_view_operation()
 def update_person(*, author, person, **changes):
     """Change a person and its profile/organizational details in one transaction."""
-    for name in (
-        "email", "first_name", "last_name", "mobno", "peoplename", "client", "site", "is_active", "is_staff", "is_superuser",
-    ):  # fmt: skip
+    for name in UPDATABLE_FIELDS:
         if name in changes:
             setattr(person, name, changes[name])
     if changes.get("password"):

@@ -7,7 +7,7 @@ from django.test import override_settings
 
 from apps.core.checks import check_transaction_usage
 
-UNPROTECTED_VIEW = '''
+UNPROTECTED_VIEW = """
 from apps.core.views.forms import AtomicFormView
 
 
@@ -16,7 +16,7 @@ class PlainView:
         first = form.save()
         first.refresh_from_db()
         return first.tags.create(name="x")
-'''
+"""
 
 
 def test_the_project_itself_has_no_findings():
