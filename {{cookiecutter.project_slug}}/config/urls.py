@@ -1,10 +1,18 @@
-"""Top-level URLs: home, the apps' form views, the REST API, the admin{% if cookiecutter.use_prometheus == "y" %} and Prometheus metrics{% endif %}."""
+"""Top-level URLs: home, the apps' form views, the REST API, the admin, transaction monitoring, health
+checks{% if cookiecutter.use_prometheus == "y" %} and Prometheus metrics{% endif %}.
+
+The transaction health dashboard lives under the admin's prefix and must come before the admin's
+own URLs, which would otherwise answer its path with a 404.
+"""
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from rest_framework.authtoken.views import obtain_auth_token
 
+from apps.core.api.monitoring import TransactionFailureAPIView, TransactionHealthAPIView
+from apps.core.views.dashboard import dashboard_view, failure_detail_view
+from apps.core.views.health import live_view, ready_view
 from apps.core.views.home import HomeView
 {%- if cookiecutter.use_prometheus == "y" %}
 from apps.core.views.metrics import metrics_view
@@ -12,7 +20,17 @@ from apps.core.views.metrics import metrics_view
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path(f"{settings.ADMIN_URL}transaction-health/", dashboard_view, name="transaction-health-dashboard"),
+    path(
+        f"{settings.ADMIN_URL}transaction-health/failure/<int:pk>/",
+        failure_detail_view,
+        name="transaction-failure-page",
+    ),
     path(settings.ADMIN_URL, admin.site.urls),
+    path("api/transaction-health/", TransactionHealthAPIView.as_view(), name="transaction-health-api"),
+    path("api/transaction-failure/<int:pk>/", TransactionFailureAPIView.as_view(), name="transaction-failure-api"),
+    re_path(r"^health/live/?$", live_view, name="health-live"),
+    re_path(r"^health/ready/?$", ready_view, name="health-ready"),
     path("api/v1/", include("config.api_router")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
     path("peoples/", include("apps.peoples.urls")),

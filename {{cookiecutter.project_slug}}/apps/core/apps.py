@@ -9,6 +9,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
         from .services import task_context  # noqa: F401  (carries the database alias into tasks)
+        from .services.monitoring_metrics import install as fold_metrics_after_requests_and_tasks
         from .services.write_guard import install_on_every_connection
 
         install_on_every_connection()
+        fold_metrics_after_requests_and_tasks()

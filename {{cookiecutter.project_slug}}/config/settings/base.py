@@ -44,6 +44,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # A second connection to the same database, for records that must survive the rollback they
 # describe (saga and failure logs): written through "monitoring", they commit on their own.
 DATABASES["monitoring"] = {**DATABASES["default"], "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {}))}
+if DATABASES["monitoring"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Take SQLite's write lock when a monitoring transaction begins: two processes folding metrics
+    # then queue for it instead of one failing at once with "database is locked".
+    DATABASES["monitoring"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
 MONITORING_DB_ALIAS = "monitoring"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -74,6 +78,7 @@ LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/"
 
 MIDDLEWARE = [
+    "apps.core.services.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.core.services.write_guard.WriteGuardMiddleware",
 {%- if cookiecutter.use_tenant_routing == "y" %}
@@ -177,6 +182,40 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "fold-transaction-metrics": {"task": "core.fold_transaction_metrics", "schedule": 60.0},
+    "transaction-health-snapshot": {"task": "core.take_transaction_health_snapshot", "schedule": 300.0},
+    "prune-transaction-monitoring": {"task": "core.prune_transaction_monitoring", "schedule": 24 * 3600.0},
+}
+
+# Transaction monitoring
+# ------------------------------------------------------------------------------
+# Status of the health summary and snapshots: every figure must stay at or below its threshold.
+# A failure rate above "failure_rate_critical" (percent) or any deadlock is Critical; a failure rate
+# above "failure_rate_degraded", an average duration above "slow_transaction_ms" or more lock waits
+# that ran out than "lock_timeouts_degraded" is Degraded.
+TRANSACTION_HEALTH_THRESHOLDS = {
+    "failure_rate_degraded": env.float("TRANSACTION_FAILURE_RATE_DEGRADED", default=1.0),
+    "failure_rate_critical": env.float("TRANSACTION_FAILURE_RATE_CRITICAL", default=5.0),
+    "slow_transaction_ms": env.float("TRANSACTION_SLOW_MS", default=1000.0),
+    "deadlocks_critical": 0,
+    "lock_timeouts_degraded": env.int("TRANSACTION_LOCK_TIMEOUTS_DEGRADED", default=10),
+}
+# The window (hours) each periodic health snapshot judges.
+TRANSACTION_HEALTH_WINDOW_HOURS = env.int("TRANSACTION_HEALTH_WINDOW_HOURS", default=1)
+# Seconds between folds of a process's in-memory counts into TransactionMetrics (0: only the beat task).
+TRANSACTION_METRICS_FOLD_INTERVAL = env.int("TRANSACTION_METRICS_FOLD_INTERVAL", default=60)
+TRANSACTION_FAILURE_LOG_RETENTION_DAYS = env.int("TRANSACTION_FAILURE_LOG_RETENTION_DAYS", default=90)
+TRANSACTION_METRICS_RETENTION_DAYS = env.int("TRANSACTION_METRICS_RETENTION_DAYS", default=30)
+TRANSACTION_HEALTH_CHECK_RETENTION_DAYS = env.int("TRANSACTION_HEALTH_CHECK_RETENTION_DAYS", default=30)
+# Errors that reject bad input rather than fail: counted as rejections, not in the failure log.
+TRANSACTION_MONITORING_EXPECTED_ERRORS = [
+    "django.core.exceptions.ValidationError",
+    "django.core.exceptions.PermissionDenied",
+    "django.http.Http404",
+    "rest_framework.exceptions.ValidationError",
+    "rest_framework.exceptions.PermissionDenied",
+]
 
 # E-mail
 # ------------------------------------------------------------------------------
@@ -201,14 +240,16 @@ REST_FRAMEWORK = {
 # ------------------------------------------------------------------------------
 LOG_LEVEL = env("DJANGO_LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
+# Every record carries the correlation id of its request or task ("-" outside any).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"correlation_id": {"()": "apps.core.services.correlation.CorrelationIdFilter"}},
     "formatters": {
         "json": {"()": "apps.core.logging.JsonFormatter"},
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["correlation_id"]}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -12,6 +12,9 @@ CELERY_TASK_ALWAYS_EAGER = True
 WRITE_GUARD_MODE = "raise"
 LOGGING["handlers"]["console"]["formatter"] = "plain"  # noqa: F405
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Tests fold transaction metrics explicitly; a fold at the end of a request or at exit would write
+# into whatever database the process points at by then.
+TRANSACTION_METRICS_FOLD_INTERVAL = 0
 {%- if cookiecutter.use_tenant_routing == "y" %}
 
 # A second tenant database beside "default", so tests can prove that nothing crosses between them.

@@ -1,4 +1,4 @@
 from .base import BaseModel
-from .transaction_monitoring import SagaExecutionLog
+from .transaction_monitoring import SagaExecutionLog, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
 
-__all__ = ["BaseModel", "SagaExecutionLog"]
+__all__ = ["BaseModel", "SagaExecutionLog", "TransactionFailureLog", "TransactionHealthCheck", "TransactionMetrics"]

@@ -8,19 +8,33 @@ go to different connections.
 Nested boundaries join the outer transaction instead of opening a savepoint: a view base class
 and the service it calls may both declare a boundary, and the inner one then costs nothing. An
 exception in the inner block still rolls back the whole transaction.
+
+The outermost boundary of an operation is also where it is watched. Its name is the decorated
+function's ``module.qualname`` (or ``name=``); a boundary opened by a generic base class takes the
+name of the first named boundary nested in it. A success is counted in memory only (no query, no
+network call; see ``monitoring_metrics``). A failure is counted and written to the failure log
+through the monitoring connection after the rollback, once, even when the failing block was
+nested in other boundaries or inside a plain ``transaction.atomic`` that rolls back too.
 """
 
 import contextvars
+import functools
 import logging
+import sys
+import time
 from contextlib import ContextDecorator, contextmanager
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.http import JsonResponse
 
+from . import monitoring_metrics
+
 logger = logging.getLogger(__name__)
 
 _current_db = contextvars.ContextVar("current_db_alias", default=DEFAULT_DB_ALIAS)
+# The operation of each alias's outermost boundary in this context: {alias: _Operation}.
+_operations = contextvars.ContextVar("transaction_operations", default=None)
 
 
 def get_current_db_name():
@@ -50,6 +64,60 @@ def _is_outermost(connection):
     return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
+class _Operation:
+    """The outermost boundary of one operation: its name and when it began."""
+
+    __slots__ = ("name", "named", "started")
+
+    def __init__(self, name, named):
+        self.name = name
+        self.named = named
+        self.started = time.perf_counter()
+
+
+def _qualified_name(func):
+    return f"{getattr(func, '__module__', None) or '?'}.{getattr(func, '__qualname__', None) or repr(func)}"
+
+
+def _caller_name(depth=2):
+    """``module.function`` of the code that opened a ``with`` boundary (used when it has no name)."""
+    try:
+        frame = sys._getframe(depth)
+    except ValueError:
+        return "anonymous"
+    return f"{frame.f_globals.get('__name__', '?')}.{frame.f_code.co_qualname}"
+
+
+def _finish(operation, alias, failure):
+    """Count the end of an outermost boundary; write a failure record after a rollback. Never raises."""
+    duration = time.perf_counter() - operation.started
+    try:
+        if failure is None:
+            monitoring_metrics.record(operation.name, monitoring_metrics.COMMIT, duration)
+            return
+        error_class = type(failure).__name__
+        if not isinstance(failure, Exception):
+            monitoring_metrics.record(operation.name, monitoring_metrics.ROLLBACK, duration, error_class)
+            return
+        from .transaction_monitoring_service import TransactionMonitoringService, is_expected_error
+
+        if is_expected_error(failure):
+            monitoring_metrics.record(operation.name, monitoring_metrics.REJECTED, duration, error_class)
+            return
+        monitoring_metrics.record(operation.name, monitoring_metrics.ROLLBACK, duration, error_class)
+        if getattr(failure, "_transaction_failure_logged", False):
+            return  # already recorded by the boundary of another alias it passed through
+        try:
+            failure._transaction_failure_logged = True
+        except AttributeError:
+            pass
+        TransactionMonitoringService.log_transaction_failure(
+            operation.name, failure, duration_ms=duration * 1000.0, database_alias=alias
+        )
+    except Exception:  # noqa: BLE001 - watching an operation must never break it
+        logger.exception("transaction monitoring failed for %s", operation.name)
+
+
 class _AliasAtomic(ContextDecorator):
     """``transaction.atomic`` on an alias resolved when the block is entered, not when decorated.
 
@@ -58,54 +126,106 @@ class _AliasAtomic(ContextDecorator):
     the inner failure and carries on.
     """
 
-    def __init__(self, using=None, *, savepoint=None, durable=False):
+    def __init__(self, using=None, *, savepoint=None, durable=False, name=None):
         self.using = using
         self.savepoint = savepoint
         self.durable = durable
+        self.name = name
         self._atomic = None
+        self._alias = None
+        self._operation = None
+        self._token = None
 
-    def _recreate_cm(self):
+    def __call__(self, func):
+        # As ContextDecorator, but each call gets its own boundary named after the function.
+        name = self.name or _qualified_name(func)
+
+        @functools.wraps(func)
+        def inner(*args, **kwargs):
+            with self._recreate_cm(name):
+                return func(*args, **kwargs)
+
+        return inner
+
+    def _recreate_cm(self, name=None):
         # A decorated function may run in several threads or recursively at once: give every
         # call its own state instead of sharing this instance.
-        return type(self)(self.using, savepoint=self.savepoint, durable=self.durable)
+        return type(self)(self.using, savepoint=self.savepoint, durable=self.durable, name=name or self.name)
 
     def __enter__(self):
         alias = self.using or get_current_db_name()
+        connection = transaction.get_connection(alias)
         savepoint = self.savepoint
         if savepoint is None:
-            savepoint = _is_outermost(transaction.get_connection(alias))
+            savepoint = _is_outermost(connection)
+        operations = _operations.get() or {}
+        current = operations.get(alias)
+        if current is None:
+            named = self.name is not None
+            self._operation = _Operation(self.name if named else _caller_name(), named)
+            self._token = _operations.set({**operations, alias: self._operation})
+        elif self.name is not None and not current.named:
+            current.name, current.named = self.name, True
+        self._alias = alias
         self._atomic = transaction.atomic(using=alias, savepoint=savepoint, durable=self.durable)
-        return self._atomic.__enter__()
+        try:
+            return self._atomic.__enter__()
+        except BaseException:
+            if self._token is not None:
+                _operations.reset(self._token)
+                self._operation = self._token = None
+            raise
 
     def __exit__(self, exc_type, exc_value, traceback):
-        return self._atomic.__exit__(exc_type, exc_value, traceback)
+        operation, token = self._operation, self._token
+        self._operation = self._token = None
+        failure = exc_value
+        try:
+            suppressed = self._atomic.__exit__(exc_type, exc_value, traceback)
+            if suppressed:
+                failure = None
+        except BaseException as error:  # the commit itself failed, and Django rolled back
+            failure = error
+            raise
+        finally:
+            if token is not None:
+                _operations.reset(token)
+                _finish(operation, self._alias, failure)
+        return suppressed
 
 
-def atomic_view_operation(using=None, *, durable=False, savepoint=None):
+def atomic_view_operation(using=None, *, durable=False, savepoint=None, name=None):
     """Run a view, service or task body in one transaction on the current database alias.
 
     Use it as a decorator (``@atomic_view_operation()``) or a context manager. ``durable=True``
     marks the outermost boundary of an operation: Django then refuses to run it inside another
-    transaction, which would make "committed" a promise the caller cannot keep.
+    transaction, which would make "committed" a promise the caller cannot keep. ``name`` names
+    the operation in the metrics and the failure log (default: the decorated function).
     """
     if callable(using):
         raise TypeError("atomic_view_operation takes arguments: write @atomic_view_operation()")
-    return _AliasAtomic(using, savepoint=savepoint, durable=durable)
+    return _AliasAtomic(using, savepoint=savepoint, durable=durable, name=name)
 
 
-def signal_aware_transaction(using=None, *, savepoint=None):
+def signal_aware_transaction(using=None, *, savepoint=None, name=None):
     """Open a transaction for code whose saves fire signals.
 
     Receivers run synchronously inside the caller's transaction: the rows they write commit or
     roll back together with the row that fired them. Receivers must therefore not open their
     own ``atomic`` and must schedule side effects with ``transaction.on_commit``.
     """
-    return _AliasAtomic(using, savepoint=savepoint, durable=False)
+    return _AliasAtomic(using, savepoint=savepoint, durable=False, name=name)
 
 
 def on_commit(func, using=None):
-    """Schedule ``func`` to run after the current unit of work's transaction commits."""
-    transaction.on_commit(func, using=using or get_current_db_name())
+    """Schedule ``func`` to run after the current unit of work's transaction commits.
+
+    Unlike Celery's ``delay_on_commit`` (which always uses the ``default`` alias) it waits for the
+    transaction on the alias the operation really writes to. It is robust: once the data has
+    committed, a failing side effect (a broker that is down) is logged, not turned into an error
+    for a caller whose operation succeeded.
+    """
+    transaction.on_commit(func, using=using or get_current_db_name(), robust=True)
 
 
 def handle_integrity_error(model_name, detail=None):
@@ -166,11 +286,12 @@ def transactional_batch_operation(items, operation_func, batch_size=100, using=N
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     result = BatchResult()
+    name = _qualified_name(operation_func)
     for number, batch in enumerate(_chunks(items, batch_size), start=1):
         result.batches += 1
         result.total += len(batch)
         try:
-            with atomic_view_operation(using):
+            with atomic_view_operation(using, name=name):
                 values = [operation_func(item) for item in batch]
         except Exception as exc:  # noqa: BLE001 - every failure is recorded in the result
             logger.warning("batch %s rolled back: %s", number, exc)

@@ -1,0 +1,39 @@
+"""Periodic monitoring work, run by Celery beat (see ``CELERY_BEAT_SCHEDULE``).
+
+Each task writes only through the monitoring connection. Folding also happens in every web and
+worker process at the end of a request or task once the fold interval has passed; the beat task
+covers the worker that runs it and processes that have been idle.
+"""
+
+import logging
+
+from celery import shared_task
+
+from apps.core.services import monitoring_metrics
+from apps.core.services.transaction_monitoring_service import TransactionMonitoringService
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="core.fold_transaction_metrics", ignore_result=True)
+def fold_transaction_metrics():
+    """Add this process's in-memory transaction counts to ``TransactionMetrics``; return the rows touched."""
+    return monitoring_metrics.fold()
+
+
+@shared_task(name="core.take_transaction_health_snapshot", ignore_result=True)
+def take_transaction_health_snapshot():
+    """Fold, then judge the recent window against the thresholds and store a ``TransactionHealthCheck``."""
+    monitoring_metrics.fold()
+    snapshot = TransactionMonitoringService.take_health_snapshot()
+    if snapshot.status != snapshot.Status.HEALTHY:
+        logger.warning(
+            "transactions are %s: %s", snapshot.get_status_display(), "; ".join(snapshot.reasons) or "see dashboard"
+        )
+    return snapshot.status
+
+
+@shared_task(name="core.prune_transaction_monitoring", ignore_result=True)
+def prune_transaction_monitoring():
+    """Delete failure records, metrics and health checks older than their retention settings."""
+    return TransactionMonitoringService.prune()
