@@ -4,7 +4,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet
-from apps.core.services.transaction_manager import atomic_view_operation
 from apps.onboarding.models import Bt
 
 from .models import Asset, AssetLog, Job, Jobneed
@@ -65,12 +64,15 @@ class AssetViewSet(AtomicModelViewSet):
 
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
-        """Change the asset's status; the change is recorded in its history in the same transaction."""
+        """Change the asset's status; the change is recorded in its history in the same transaction.
+
+        ``change_asset_status`` locks the asset and then opens the transaction itself, as the
+        outermost boundary of the request, so this action opens none around it.
+        """
         asset = self.get_object()
         data = AssetStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with self.transaction_boundary():
-            asset = change_asset_status(author=request.user, asset=asset, **data.validated_data)
+        asset = change_asset_status(author=request.user, asset=asset, **data.validated_data)
         return Response(AssetSerializer(asset, context=self.get_serializer_context()).data)
 
     @action(detail=True, methods=["get"])
@@ -81,6 +83,8 @@ class AssetViewSet(AtomicModelViewSet):
 
 
 class JobSerializer(AtomicModelSerializer):
+    # create_job/update_job take the JOB_WORKFLOW_UPDATE lock, then open the transaction themselves.
+    service_takes_locks = True
     jobneed_count = serializers.SerializerMethodField()
 
     class Meta:
@@ -114,6 +118,9 @@ class JobSerializer(AtomicModelSerializer):
 
 
 class JobViewSet(AtomicModelViewSet):
+    #: Creating and updating a job take its JOB_WORKFLOW_UPDATE lock in the service, which then
+    #: opens the transaction itself: the viewset must not open one around it.
+    service_takes_locks = True
     queryset = Job.objects.select_related("asset").annotate(jobneed_count=Count("jobneeds")).order_by("pk")
     serializer_class = JobSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
@@ -141,9 +148,9 @@ class JobneedViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = JobneedSerializer
     http_method_names = ["get", "post", "head", "options"]
 
-    def transaction_boundary(self):
-        """The extra actions' writes are the outermost transaction of the request."""
-        return atomic_view_operation(durable=True)
+    #: transition_jobneed takes the jobneed's JOBNEED_STATUS_UPDATE lock and then opens the
+    #: transaction itself, as the outermost boundary of the request: the action must not open one.
+    service_takes_locks = True
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -159,8 +166,7 @@ class JobneedViewSet(viewsets.ReadOnlyModelViewSet):
         jobneed = self.get_object()
         data = JobneedTransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with self.transaction_boundary():
-            jobneed = transition_jobneed(author=request.user, jobneed=jobneed, **data.validated_data)
+        jobneed = transition_jobneed(author=request.user, jobneed=jobneed, **data.validated_data)
         return Response(JobneedSerializer(jobneed).data, status=status.HTTP_200_OK)
 
 

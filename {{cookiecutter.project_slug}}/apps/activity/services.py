@@ -1,5 +1,13 @@
 """Write paths of activity: each function is one transaction on the current database alias.
 
+The paths that change a shared record's state take a distributed lock on it first and then open
+the transaction (``with_lock_and_transaction``): asset status changes per asset, job planning per
+asset (creation) or per job (re-planning), jobneed transitions per jobneed. Those functions are
+the outermost boundary of their operation and refuse to run inside an open transaction, which
+would outlive the lock. The lock is never the only guard: the ones that change a row also re-read
+it under ``SELECT ... FOR UPDATE``, and the database's constraints hold whatever the locks do, so
+a lock that expires under a slow holder cannot lose an update.
+
 The steps of the multi-step paths are small private functions (``_generate_jobneeds``,
 ``_autoclose_jobneeds_of``, ...) so that the order is readable here and each step can be made to
 fail on its own in the tests. Everything that leaves the database (the assignment e-mail) is
@@ -13,6 +21,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from apps.core.services.distributed_locks import with_lock_and_transaction
 from apps.core.services.transaction_manager import atomic_view_operation, on_commit
 from apps.core.services.userinfo import save_userinfo
 
@@ -69,14 +78,21 @@ def create_asset(
 
 @atomic_view_operation()
 def update_asset(*, author, asset, **changes):
-    """Change an asset's descriptive fields. Its status changes only through ``change_asset_status``."""
+    """Change an asset's descriptive fields. Its status changes only through ``change_asset_status``.
+
+    Only the changed fields and the modifier are written: a copy of the asset loaded before a
+    concurrent status change must not put the old status back (unrecorded in its history).
+    """
     unknown = set(changes) - set(ASSET_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
     for name, value in changes.items():
         setattr(asset, name, value)
     _check_category(asset.category, asset.client)
-    return save_userinfo(asset, author)
+    stamped = ["muser", "mdtz"] if asset.cuser_id is not None else ["cuser", "muser", "mdtz"]
+    save_userinfo(asset, author, save=False)
+    asset.save(update_fields=[*changes, *stamped])
+    return asset
 
 
 def _autoclose_jobneeds_of(asset, author, remarks):
@@ -89,14 +105,14 @@ def _autoclose_jobneeds_of(asset, author, remarks):
     )
 
 
-@atomic_view_operation()
+@with_lock_and_transaction("ASSET_STATUS_UPDATE", resource_id_param="asset")
 def change_asset_status(*, author, asset, status, remarks=""):
     """Move an asset to ``status``; the ``AssetLog`` row is written by the receiver, in this transaction.
 
-    The asset is re-read under ``SELECT ... FOR UPDATE``: the log's old status is the one the row
-    really had, and the updated asset is returned. Scrapping is final, and it auto-closes the
-    open occurrences of the asset's jobs.
-    Lock later: the asset (one status change at a time per asset).
+    One status change at a time per asset (its ASSET_STATUS_UPDATE lock). The asset is also
+    re-read under ``SELECT ... FOR UPDATE``: the log's old status is the one the row really had,
+    even if the lock expired under a slow holder, and the updated asset is returned. Scrapping
+    is final, and it auto-closes the open occurrences of the asset's jobs.
     """
     if status not in Asset.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
@@ -186,7 +202,7 @@ def _notify_assignee_after_commit(job):
         on_commit(partial(notify_job_assigned.delay, job.pk))
 
 
-@atomic_view_operation()
+@with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="asset")
 def create_job(
     *, author, jobname, asset, fromdate, uptodate, frequency=Job.Frequency.WEEKLY, planduration=60, gracetime=0,
     people=None, jobdesc="",
@@ -194,7 +210,8 @@ def create_job(
     """Create a PPM job and all its occurrences in the schedule window, all or nothing.
 
     The job belongs to the asset's client and site. The assignee is e-mailed after commit.
-    Lock later: the asset (JOB_WORKFLOW_UPDATE), so two planners do not double-book it.
+    Planning on one asset is one at a time (JOB_WORKFLOW_UPDATE on the asset), so two planners
+    see each other's jobs.
     """
     job = Job(
         jobname=jobname, jobdesc=jobdesc, asset=asset, people=people, frequency=frequency, fromdate=fromdate,
@@ -208,18 +225,20 @@ def create_job(
     return job
 
 
-@atomic_view_operation()
+@with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="job")
 def update_job(*, author, job, **changes):
     """Change a job and re-plan its future occurrences that nobody has started yet.
 
     Past occurrences and the ones in progress, completed or closed are kept. A new assignee is
-    e-mailed after commit. Lock later: the job (JOB_WORKFLOW_UPDATE).
+    e-mailed after commit. One re-plan at a time per job (JOB_WORKFLOW_UPDATE on the job); the
+    job's row is also locked in the database, so two re-plans can never interleave their
+    removals and insertions.
     """
     unknown = set(changes) - set(JOB_FIELDS)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
     # Compared with the stored row: the caller (a ModelForm, the admin) may have set it already.
-    stored_people_id = Job.objects.filter(pk=job.pk).values_list("people_id", flat=True).first()
+    stored_people_id = Job.objects.select_for_update().filter(pk=job.pk).values_list("people_id", flat=True).first()
     for name, value in changes.items():
         setattr(job, name, value)
     _validate_job(job)
@@ -232,13 +251,13 @@ def update_job(*, author, job, **changes):
     return job
 
 
-@atomic_view_operation()
+@with_lock_and_transaction("JOBNEED_STATUS_UPDATE", resource_id_param="jobneed")
 def transition_jobneed(*, author, jobneed, to_status, remarks=""):
     """Move one occurrence along its workflow: ASSIGNED -> INPROGRESS -> COMPLETED, or AUTOCLOSED.
 
-    The row is re-read under ``SELECT ... FOR UPDATE`` so the move is checked against the status
-    it really has, not the one a concurrent request just replaced.
-    Lock later: the jobneed (JOBNEED_STATUS_UPDATE).
+    One move at a time per occurrence (its JOBNEED_STATUS_UPDATE lock). The row is also re-read
+    under ``SELECT ... FOR UPDATE`` so the move is checked against the status it really has, not
+    the one a concurrent request just replaced, even if the lock expired.
     """
     current = Jobneed.objects.select_for_update().get(pk=jobneed.pk)
     if to_status not in Jobneed.Status.values:

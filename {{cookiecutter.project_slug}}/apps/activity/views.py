@@ -21,6 +21,8 @@ class AssetStatusFormView(AtomicFormView):
     model = Asset
     form_class = AssetStatusForm
     title = "Change asset status"
+    # change_asset_status locks the asset, then opens the transaction itself.
+    service_takes_locks = True
 
     def handle_valid_form(self, form, request, create):
         asset = change_asset_status(author=request.user, asset=form.instance, **form.cleaned_data)
@@ -31,6 +33,8 @@ class JobFormView(AtomicFormView):
     model = Job
     form_class = JobForm
     title = "New PPM job"
+    # create_job locks the asset's planning, then opens the transaction itself.
+    service_takes_locks = True
 
     def handle_valid_form(self, form, request, create):
         job = create_job(author=request.user, **form.cleaned_data)

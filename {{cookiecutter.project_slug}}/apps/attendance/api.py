@@ -3,8 +3,6 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.services.transaction_manager import atomic_view_operation
-
 from .models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, PeopleEventlog
 from .services import check_in, check_out
 
@@ -42,15 +40,14 @@ class AttendanceViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PeopleEventlogSerializer
     http_method_names = ["get", "post", "head", "options"]
 
-    def transaction_boundary(self):
-        """The extra actions' writes are the outermost transaction of the request."""
-        return atomic_view_operation(durable=True)
+    #: check_in/check_out take the person's ATTENDANCE_UPDATE lock and then open the transaction
+    #: themselves, as the outermost boundary of the request: the actions must not open one.
+    service_takes_locks = True
 
     def _punch(self, request, service, status_code):
         data = PunchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with self.transaction_boundary():
-            event = service(author=request.user, **data.validated_data)
+        event = service(author=request.user, **data.validated_data)
         return Response(PeopleEventlogSerializer(event).data, status=status_code)
 
     @action(detail=False, methods=["post"], url_path="check-in", url_name="check-in")

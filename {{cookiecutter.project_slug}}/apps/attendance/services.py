@@ -1,14 +1,19 @@
 """Write paths of attendance: each function is one transaction on the current database alias.
 
-A person has at most one open event. ``check_in`` refuses a second one with a clear message; two
-check-ins racing past that test are stopped by the database's partial unique constraint, which
-the web layer answers with 409.
+A person has at most one open event. Check-ins and check-outs of one person run one at a time:
+each takes the person's ATTENDANCE_UPDATE lock and then opens its transaction
+(``with_lock_and_transaction``), so they are the outermost boundary of their operation and
+refuse to run inside an open transaction. ``check_in`` refuses a second open event with a clear
+message. The lock is not the only guard: two check-ins racing past that test anyway (a lock that
+expired under a slow holder) are stopped by the database's partial unique constraint, which the
+web layer answers with 409, and ``check_out`` closes the event it re-read under
+``SELECT ... FOR UPDATE``.
 """
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.core.services.transaction_manager import atomic_view_operation
+from apps.core.services.distributed_locks import with_lock_and_transaction
 from apps.core.services.userinfo import save_userinfo
 
 from .models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, PeopleEventlog
@@ -38,12 +43,11 @@ def _open_event(people, *, for_update=False):
     return events.first()
 
 
-@atomic_view_operation()
+@with_lock_and_transaction("ATTENDANCE_UPDATE", resource_id_param="people")
 def check_in(*, author, people, when=None, lat=None, lng=None, remarks=""):
     """Open an attendance event for ``people`` at ``when`` (now by default).
 
     The event belongs to the person's client and site (the author's when the person has none).
-    Lock later: the person (ATTENDANCE_UPDATE).
     """
     _validate_position(lat, lng)
     when = when or timezone.now()
@@ -64,12 +68,9 @@ def check_in(*, author, people, when=None, lat=None, lng=None, remarks=""):
     return save_userinfo(event, author, client=client_id, site=site_id)
 
 
-@atomic_view_operation()
+@with_lock_and_transaction("ATTENDANCE_UPDATE", resource_id_param="people")
 def check_out(*, author, people, when=None, lat=None, lng=None, remarks=""):
-    """Close the person's open attendance event at ``when`` (now by default).
-
-    Lock later: the person (ATTENDANCE_UPDATE).
-    """
+    """Close the person's open attendance event at ``when`` (now by default)."""
     _validate_position(lat, lng)
     when = when or timezone.now()
     event = _open_event(people, for_update=True)

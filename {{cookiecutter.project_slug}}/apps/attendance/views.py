@@ -13,6 +13,8 @@ class EventFormView(AtomicFormView):
     model = PeopleEventlog
     form_class = EventForm
     title = "Check in / check out"
+    # check_in/check_out lock the person, then open the transaction themselves.
+    service_takes_locks = True
 
     def handle_valid_form(self, form, request, create):
         data = dict(form.cleaned_data)

@@ -13,14 +13,17 @@ def test_history_and_occurrences_cannot_be_added_in_the_admin(admin_client, job,
     assert admin_client.get(f"/admin/activity/{model}/add/").status_code == 403
 
 
-def test_status_changed_in_the_admin_is_recorded(admin_client, asset):
+def test_status_cannot_be_changed_in_the_admin_around_the_lock(admin_client, asset):
     data = {
-        "assetcode": asset.assetcode, "assetname": asset.assetname, "status": "STANDBY", "location": "",
+        "assetcode": asset.assetcode, "assetname": "Renamed", "status": "STANDBY", "location": "",
         "enable": "on", "client": asset.client_id, "site": asset.site_id,
     }  # fmt: skip
     response = admin_client.post(f"/admin/activity/asset/{asset.pk}/change/", data)
     assert response.status_code == 302, response.content
-    assert AssetLog.objects.filter(asset=asset).first().newstatus == "STANDBY"
+    asset.refresh_from_db()
+    assert asset.assetname == "Renamed"
+    assert asset.status == "WORKING"
+    assert not AssetLog.objects.filter(asset=asset, newstatus="STANDBY").exists()
 
 
 def test_job_edited_in_the_admin_is_replanned(admin_client, job):

@@ -66,6 +66,19 @@ def test_updating_descriptive_fields_writes_no_history(author, asset):
     assert AssetLog.objects.filter(asset=asset).count() == 1
 
 
+def test_descriptive_update_from_a_stale_copy_keeps_the_status_and_its_history(author, asset, technician):
+    stale = Asset.objects.get(pk=asset.pk)
+    change_asset_status(author=author, asset=asset, status=Asset.Status.STANDBY)
+    update_asset(author=technician, asset=stale, location="Roof")
+    stored = Asset.objects.get(pk=asset.pk)
+    assert (stored.status, stored.location) == ("STANDBY", "Roof")
+    assert (stored.cuser_id, stored.muser_id) == (author.pk, technician.pk)
+    assert list(AssetLog.objects.filter(asset=asset).order_by("pk").values_list("newstatus", flat=True)) == [
+        "WORKING",
+        "STANDBY",
+    ]
+
+
 def test_update_asset_refuses_a_status_change(author, asset):
     with pytest.raises(ValidationError) as caught:
         update_asset(author=author, asset=asset, status=Asset.Status.STANDBY)

@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from apps.activity import services, signals
 from apps.activity.models import Asset, AssetLog, Job, Jobneed
-from apps.activity.services import change_asset_status, create_asset, create_job, transition_jobneed, update_job
+from apps.activity.services import (
+    change_asset_status,
+    create_asset,
+    create_job,
+    transition_jobneed,
+    update_asset,
+    update_job,
+)
 from apps.core.testing import InjectedFault, RowCounts, fault_at
 
 SERVICES = "apps.activity.services"
@@ -77,9 +84,8 @@ def test_job_creation_leaves_nothing_when_any_step_fails(
 def test_job_creation_runs_every_step_it_is_tested_at(step, target, attribute, author, asset, technician, window):
     """The fault-injection table names real steps: each one runs during a job creation."""
     owner = importlib.import_module(target) if isinstance(target, str) else target
-    with transaction.atomic(), mock.patch.object(owner, attribute, wraps=getattr(owner, attribute)) as spy:
+    with mock.patch.object(owner, attribute, wraps=getattr(owner, attribute)) as spy:
         create_job(**_job_kwargs(author, asset, technician, window))
-        transaction.set_rollback(True)
     assert spy.called
 
 
@@ -221,26 +227,51 @@ def test_job_form_answers_409_and_leaves_nothing_when_a_jobneed_conflicts(web_cl
     assert counts.changed() == {}
 
 
-# The operation inside an outer transaction that rolls back: nothing stays, nothing is sent.
+# Inside an outer transaction. The lock-taking operations refuse to start: their lock would be
+# released before the outer transaction commits. The others join it and roll back with it.
 
 
 class OuterRollback(Exception):
     pass
 
 
+def _locking_operations(author, asset, technician, window, job):
+    jobneed = job.jobneeds.first()
+    return {
+        "create_job": lambda: create_job(**_job_kwargs(author, asset, technician, window)),
+        "update_job": lambda: update_job(author=author, job=job, frequency=Job.Frequency.DAILY),
+        "change_asset_status": lambda: change_asset_status(author=author, asset=asset, status="MAINTENANCE"),
+        "transition_jobneed": lambda: transition_jobneed(author=author, jobneed=jobneed, to_status="INPROGRESS"),
+    }
+
+
 @pytest.mark.django_db(transaction=True)
-def test_job_creation_inside_a_rolled_back_outer_transaction_leaves_nothing_and_sends_nothing(
-    author, asset, technician, window, mailoutbox
+@pytest.mark.parametrize("operation", ["create_job", "update_job", "change_asset_status", "transition_jobneed"])
+def test_locking_operation_refuses_to_run_inside_an_open_transaction_and_writes_nothing(
+    operation, author, asset, technician, window, job, mailoutbox
 ):
+    run = _locking_operations(author, asset, technician, window, job)[operation]
     counts = RowCounts(Asset, AssetLog, Job, Jobneed)
-    with pytest.raises(OuterRollback), transaction.atomic():
-        job = create_job(**_job_kwargs(author, asset, technician, window))
-        change_asset_status(author=author, asset=asset, status="MAINTENANCE")
-        assert job.jobneeds.count() == 28
-        raise OuterRollback
+    jobneeds_before = list(Jobneed.objects.values_list("pk", "jobstatus", "plandatetime"))
+    mailoutbox.clear()
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        run()
     assert counts.changed() == {}
+    assert list(Jobneed.objects.values_list("pk", "jobstatus", "plandatetime")) == jobneeds_before
     assert Asset.objects.get(pk=asset.pk).status == "WORKING"
     assert mailoutbox == []
+    run()  # the refusal released the lock: the same operation succeeds on its own
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asset_writes_inside_a_rolled_back_outer_transaction_leave_nothing(author, asset):
+    counts = RowCounts(Asset, AssetLog)
+    with pytest.raises(OuterRollback), transaction.atomic():
+        create_asset(author=author, assetcode="P-2", assetname="Pump 2")
+        update_asset(author=author, asset=asset, location="Roof")
+        raise OuterRollback
+    assert counts.changed() == {}
+    assert Asset.objects.get(pk=asset.pk).location == "Basement"
 
 
 @pytest.mark.django_db(transaction=True)

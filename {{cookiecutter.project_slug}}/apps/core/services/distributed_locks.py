@@ -282,17 +282,18 @@ def _resource_ids(value):
 
 
 @contextmanager
-def lock_and_transaction(lock_type, resource_ids, database=None):
+def lock_and_transaction(lock_type, resource_ids, database=None, name=None):
     """Acquire the locks (in sorted order), then open the transaction; release after it has ended.
 
     Several resources are always locked in one order, so two operations crossing the same pair
     of resources cannot deadlock. With the postgres backend the advisory locks are the first
-    statements of the transaction and end with it.
+    statements of the transaction and end with it. ``name`` names the operation in the
+    transaction metrics and failure log.
     """
     alias = database or get_current_db_name()
     locks = [LockRegistry.get_lock(lock_type, resource_id) for resource_id in sorted(set(map(str, resource_ids)))]
     if LockRegistry.backend_name() == "postgres":
-        with atomic_view_operation(alias, durable=True):
+        with atomic_view_operation(alias, durable=True, name=name):
             for lock in locks:
                 lock.acquire_in_transaction(alias)
             yield locks
@@ -300,7 +301,7 @@ def lock_and_transaction(lock_type, resource_ids, database=None):
     with ExitStack() as held:
         for lock in locks:
             held.enter_context(lock)
-        with atomic_view_operation(alias, durable=True):
+        with atomic_view_operation(alias, durable=True, name=name):
             yield locks
 
 
@@ -317,12 +318,14 @@ def with_lock_and_transaction(lock_type, resource_id_param="uuid", database=None
         if resource_id_param not in signature.parameters:
             raise TypeError(f"{func.__qualname__} has no parameter {resource_id_param!r} to lock on")
 
+        operation_name = f"{func.__module__}.{func.__qualname__}"
+
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
             bound.apply_defaults()
             ids = _resource_ids(bound.arguments[resource_id_param])
-            with lock_and_transaction(lock_type, ids, database=database):
+            with lock_and_transaction(lock_type, ids, database=database, name=operation_name):
                 return func(*args, **kwargs)
 
         return wrapper

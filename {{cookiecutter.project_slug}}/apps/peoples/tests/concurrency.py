@@ -10,13 +10,16 @@ from dataclasses import dataclass
 
 import pytest
 from django.conf import settings
-from django.db import connection
-from django.test import override_settings
+from django.db import connections
 
 needs_postgres_and_redis = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql" or not settings.REDIS_URL,
     reason="real concurrency needs DATABASE_URL pointing at PostgreSQL and REDIS_URL pointing at Redis",
 )
+
+# Real transactions (no test-case wrapper), on both connections a thread may open: a refused
+# operation records its failure through the "monitoring" alias.
+concurrent_db = pytest.mark.django_db(transaction=True, databases=["default", "monitoring"])
 
 
 @dataclass
@@ -34,7 +37,8 @@ class Outcome:
 def run_concurrently(*calls, timeout=60):
     """Run each call in its own thread, all released at once; return their outcomes in order.
 
-    Every thread closes its database connection when it ends, as a request or a worker would.
+    Every thread closes its database connections (the monitoring alias too) when it ends, as a
+    request or a worker would.
     """
     outcomes = [Outcome() for _ in calls]
     start = threading.Barrier(len(calls))
@@ -46,7 +50,7 @@ def run_concurrently(*calls, timeout=60):
         except BaseException as exc:  # noqa: BLE001 - handed to the test, which asserts on it
             outcomes[index].error = exc
         finally:
-            connection.close()
+            connections.close_all()
 
     threads = [threading.Thread(target=run, args=(index, call), daemon=True) for index, call in enumerate(calls)]
     for thread in threads:
@@ -55,10 +59,3 @@ def run_concurrently(*calls, timeout=60):
         thread.join(timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread did not finish: deadlock or endless wait"
     return outcomes
-
-
-@pytest.fixture
-def redis_locks():
-    """The Redis lock backend, whatever the settings chose."""
-    with override_settings(DISTRIBUTED_LOCK_BACKEND="redis"):
-        yield

@@ -1,15 +1,14 @@
 """People created at the same moment by real threads on PostgreSQL each get exactly one profile
 and one organizational record; a duplicate that loses the race leaves nothing behind."""
 
-import pytest
 from django.db import IntegrityError
 
 from apps.peoples.models import People, PeopleOrganizational, PeopleProfile
 from apps.peoples.services import create_person
 
-from .concurrency import needs_postgres_and_redis, run_concurrently
+from .concurrency import concurrent_db, needs_postgres_and_redis, run_concurrently
 
-pytestmark = [needs_postgres_and_redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [needs_postgres_and_redis, concurrent_db]
 
 
 def _creation(number, client_bt, site_bt, code=None):
