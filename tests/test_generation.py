@@ -96,10 +96,10 @@ def test_option_keeps_exactly_its_files(bake, options, present, absent):
 
 def test_routing_option_changes_the_settings(bake):
     on = bake(use_tenant_routing="y").manage(
-        "shell", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)"
+        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)"
     )
     off = bake(use_tenant_routing="n").manage(
-        "shell", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)"
+        "shell", "--no-imports", "-c", "from django.conf import settings; print(settings.DATABASE_ROUTERS)"
     )
     assert "TenantDatabaseRouter" in on.stdout
     assert off.stdout.strip() == "[]"
