@@ -3,14 +3,21 @@
 Every write goes through a service function inside the viewset's transaction; a permit is
 created with its checklist answers in the same POST body, all validated before anything is
 written (a bad answer: 400 naming its index and field).
+
+Where the service takes a distributed lock (a new work order, a permit decision) or is a saga
+whose steps commit one by one (a dispatch), the view opens no transaction around it
+(``service_takes_locks``): the service is the outermost boundary of the operation.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import serializers
+from django.db import IntegrityError
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.api.viewsets import AtomicCreateReadViewSet, AtomicModelSerializer, AtomicModelViewSet
+from apps.core.models import SagaExecutionLog
+from apps.core.services.saga import SagaError
 from apps.onboarding.models import Bt
 
 from .models import Approver, PermitApproval, Vendor, WomDetails, WorkOrder, WorkPermit
@@ -70,6 +77,11 @@ class WorkOrderSerializer(AtomicModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["id", "uuid", "number", "sequence", "client", "cdtz", "mdtz"]
         validators = []
+
+    @property
+    def service_takes_locks(self):
+        """A new order is numbered under its client's lock, taken by ``create_work_order`` itself."""
+        return self.instance is None
 
     def validate_site(self, site):
         if self.instance is not None and site != self.instance.site:
@@ -181,17 +193,57 @@ class ApproverViewSet(ClientScopedMixin, AtomicCreateReadViewSet):
     http_method_names = ["get", "post", "head", "options"]
 
 
+def _saga_failure(exc):
+    """The response to a dispatch whose saga failed and was compensated.
+
+    409 when the order changed under the saga (a rule or a constraint refused a step), 502 when
+    the vendor could not be reached, else 500; the body names the saga run to look up.
+    """
+    log = exc.log
+    cause = exc.__cause__
+    if isinstance(cause, (DjangoValidationError, IntegrityError)):
+        code = status.HTTP_409_CONFLICT
+    elif log.failed_step == "notify_vendor":
+        code = status.HTTP_502_BAD_GATEWAY
+    else:
+        code = status.HTTP_500_INTERNAL_SERVER_ERROR
+    undone = log.status == SagaExecutionLog.Status.COMPENSATED
+    body = {
+        "error": "dispatch_failed",
+        "detail": f"The dispatch failed at step {log.failed_step}; "
+        + ("the work order is as it was." if undone else "undoing it failed too: check the saga log."),
+        "saga_id": str(log.saga_id),
+        "saga_status": log.status,
+        "failed_step": log.failed_step,
+        "steps_completed": log.steps_completed,
+        "compensations_run": log.compensations_run,
+    }
+    if isinstance(cause, DjangoValidationError):
+        body["errors"] = cause.message_dict if hasattr(cause, "error_dict") else {"__all__": cause.messages}
+    return Response(body, status=code)
+
+
 class WorkOrderViewSet(ClientScopedMixin, AtomicModelViewSet):
     queryset = WorkOrder.objects.order_by("pk")
     serializer_class = WorkOrderSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
+    @property
+    def service_takes_locks(self):
+        """Creation takes the client's numbering lock and dispatch is a saga: both open their own transactions."""
+        return self.action in ("create", "dispatch_to_vendor")
+
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to_vendor(self, request, pk=None):
-        """Hand the work order to its vendor (DISPATCHED); the vendor is e-mailed after commit."""
+        """Hand the work order to its vendor (a saga: reserve, notify the vendor, mark DISPATCHED).
+
+        A failed dispatch is undone and answered 409/502/500 with the saga's id.
+        """
         workorder = self.get_object()
-        with self.transaction_boundary():
+        try:
             workorder = dispatch_work_order_to_vendor(author=request.user, workorder=workorder)
+        except SagaError as exc:
+            return _saga_failure(exc)
         return Response(self.get_serializer(workorder).data)
 
 
@@ -199,6 +251,11 @@ class WorkPermitViewSet(ClientScopedMixin, AtomicCreateReadViewSet):
     queryset = WorkPermit.objects.prefetch_related("details", "approvals").order_by("pk")
     serializer_class = WorkPermitSerializer
     http_method_names = ["get", "post", "head", "options"]
+
+    @property
+    def service_takes_locks(self):
+        """A decision is taken under the permit's approval lock, which ``decide_permit`` takes itself."""
+        return self.action == "approve"
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):

@@ -106,6 +106,9 @@ class WorkOrder(TenantScopedModel):
     # the unique (client, number) constraint, two empty strings would.
     number = models.CharField(max_length=30, null=True, blank=True, editable=False)  # noqa: DJ001
     sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Set while a dispatch to the vendor is under way (the saga's reference): its steps commit one
+    # by one, and in between this claim keeps a second dispatch or a status change out.
+    dispatch_reference = models.UUIDField("dispatch under way", null=True, blank=True, editable=False)
     description = models.TextField()
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, null=True, blank=True, related_name="work_orders")
     asset = models.ForeignKey(
@@ -177,7 +180,9 @@ class WorkOrderHistory(TenantScopedModel):
         CREATED = "CREATED", "Created"
         UPDATED = "UPDATED", "Updated"
         STATUS_CHANGED = "STATUS_CHANGED", "Status changed"
+        DISPATCH_RESERVED = "DISPATCH_RESERVED", "Reserved for dispatch"
         DISPATCHED = "DISPATCHED", "Dispatched"
+        DISPATCH_CANCELLED = "DISPATCH_CANCELLED", "Dispatch cancelled"
 
     workorder = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="history")
     action = models.CharField(max_length=20, choices=Action.choices)

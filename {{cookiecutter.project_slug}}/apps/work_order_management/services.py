@@ -1,24 +1,38 @@
-"""Write paths of work orders and permits: each public function is one transaction.
+"""Write paths of work orders and permits: each public function is one transaction (dispatch: a saga).
 
 The steps of a multi-step write are small private functions, called in order by the public one,
 so that the order is readable in one place and a test can make any single step fail and check
 that nothing of the operation remains. Notifications are scheduled on the transaction's commit
 (``_after_commit``) and never sent for an operation that rolled back.
 
-Row locks: the work-order number is taken from the client's ``WorkOrderSequence`` row locked
-``FOR UPDATE``; a permit's name from the highest sequence at its site, read while the site's
-``Bt`` row is locked; a permit decision locks the permit row, so concurrent decisions are
-serialized and only one of two racing approvals of the same person can win.
+Locks, taken before the transaction and released after it (``with_lock_and_transaction``), keep
+concurrent operations on one resource apart across processes: ``WORK_ORDER_NUMBERING`` per client
+for a new work order, ``PERMIT_APPROVAL`` per permit for a decision. Those services open the
+transaction themselves and so must be the outermost boundary of their operation: called inside
+another transaction they refuse (``RuntimeError``), since the lock would end before the commit.
+
+A lock is never the only guard. Row locks in the database protect the same rows when a lock is
+lost (expiry, failover): the work-order number is taken from the client's ``WorkOrderSequence``
+row locked ``FOR UPDATE``; a permit's name from the highest sequence at its site, read while the
+site's ``Bt`` row is locked (permit creation has no lock type of its own: this row lock and the
+unique (site, sequence) constraint are its guard); a permit decision locks the permit row.
+
+Dispatching a work order to its vendor reaches outside the database, so it is a saga
+(``TransactionManager``): reserve the order, tell the vendor, mark it dispatched, each step its
+own transaction, the completed ones compensated in reverse when a later one fails.
 """
 
 import functools
+import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from apps.core.services.transaction_manager import atomic_view_operation, on_commit
+from apps.core.services.distributed_locks import with_lock_and_transaction
+from apps.core.services.saga import TransactionManager
+from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name, on_commit
 from apps.core.services.userinfo import save_userinfo
 from apps.onboarding.models import Bt
 
@@ -186,9 +200,21 @@ def _notify_vendor_after_commit(workorder, event):
         _after_commit(notify_vendor, workorder.pk, event)
 
 
-@atomic_view_operation()
 def create_work_order(*, author, description, site=None, **fields):
-    """Create a numbered work order with its first history entry; its vendor hears after commit."""
+    """Create a numbered work order with its first history entry; its vendor hears after commit.
+
+    The order's client, whose numbering is locked, follows from the site (given or the author's);
+    it is resolved here, before the lock and the transaction are taken.
+    """
+    site = _site_of(author, site)
+    return _create_numbered_work_order(
+        author=author, client_id=site.parent_id, site=site, description=description, **fields
+    )
+
+
+@with_lock_and_transaction("WORK_ORDER_NUMBERING", resource_id_param="client_id")
+def _create_numbered_work_order(*, author, client_id, site, description, **fields):
+    """The write of ``create_work_order``, under its client's numbering lock and in one durable transaction."""
     fields = {name: value for name, value in fields.items() if name in WORK_ORDER_FIELDS and name != "workstatus"}
     workorder = _new_work_order(author=author, site=site, fields={"description": description, **fields})
     save_userinfo(workorder, author, client=workorder.client_id, site=workorder.site_id)
@@ -207,6 +233,8 @@ def _lock_work_order(workorder):
 def _apply_changes(workorder, changes):
     """Set the changed fields; return ``{field: [old, new]}`` for those whose value differs."""
     status = changes.get("workstatus")
+    if status is not None and status != workorder.workstatus and workorder.dispatch_reference is not None:
+        raise ValidationError({"workstatus": f"{workorder} is being dispatched to its vendor; try again shortly."})
     if status is not None and not workorder.can_move_to(status):
         raise ValidationError({"workstatus": f"A work order cannot go from {workorder.workstatus} to {status}."})
     changed = {}
@@ -235,23 +263,115 @@ def update_work_order(*, author, workorder, **changes):
     return workorder
 
 
-@atomic_view_operation()
-def dispatch_work_order_to_vendor(*, author, workorder):
-    """Hand an assigned order to its vendor: DISPATCHED, a history entry, and the vendor's e-mail after commit."""
-    workorder = _lock_work_order(workorder)
+# Dispatch to the vendor: a saga
+# ------------------------------------------------------------------------------
+
+DISPATCH_SAGA = "dispatch_work_order"
+
+
+def _check_dispatchable(workorder):
     if workorder.vendor is None:
         raise ValidationError({"vendor": "Choose a vendor before dispatching the work order."})
     if workorder.workstatus != WorkOrder.WorkStatus.ASSIGNED:
         raise ValidationError(
             {"workstatus": f"Only an assigned work order can be dispatched, not {workorder.workstatus}."}
         )
+    if workorder.dispatch_reference is not None:
+        raise ValidationError({"workorder": f"{workorder} is already being dispatched to its vendor."})
+
+
+def _reserve_for_dispatch(context):
+    """Step ``reserve``: claim the order for this dispatch, with a history entry.
+
+    The claim is bookkeeping, not a change by the author: it is written with ``update()`` so that
+    releasing it leaves the row exactly as it was, modification stamp included.
+    """
+    workorder = _lock_work_order(context["workorder"])
+    _check_dispatchable(workorder)
+    WorkOrder.objects.filter(pk=workorder.pk).update(dispatch_reference=context["reference"])
+    workorder.dispatch_reference = context["reference"]
+    entry = _record_history(
+        workorder, context["author"], WorkOrderHistory.Action.DISPATCH_RESERVED, {"dispatch": str(context["reference"])}
+    )
+    context.update(workorder=workorder, reservation_entry=entry.pk)
+
+
+def _release_reservation(context):
+    """Compensation of ``reserve``: drop the claim and its history entry, as if it had never been made."""
+    WorkOrder.objects.filter(pk=context["workorder"].pk, dispatch_reference=context["reference"]).update(
+        dispatch_reference=None
+    )
+    WorkOrderHistory.objects.filter(pk=context["reservation_entry"]).delete()
+    context["workorder"].dispatch_reference = None
+
+
+def _notify_vendor_of_dispatch(context):
+    """Step ``notify_vendor``: hand the order to the vendor through the notification task.
+
+    The task is sent as this step's transaction commits (the reservation before it has already
+    committed), and, unlike ``_after_commit``, a refusal is not swallowed: a broker (or, run
+    eagerly, a mail server) that refuses the message fails the step, and the saga then releases
+    the reservation.
+    """
+    send = functools.partial(notify_vendor.delay, context["workorder"].pk, WorkOrderHistory.Action.DISPATCHED)
+    transaction.on_commit(send, using=get_current_db_name())
+
+
+def _retract_vendor_notification(context):
+    """Compensation of ``notify_vendor``: record the cancellation and tell the vendor after it commits."""
+    workorder = _lock_work_order(context["workorder"])
+    _record_history(
+        workorder,
+        context["author"],
+        WorkOrderHistory.Action.DISPATCH_CANCELLED,
+        {"dispatch": str(context["reference"])},
+    )
+    _after_commit(notify_vendor, workorder.pk, WorkOrderHistory.Action.DISPATCH_CANCELLED)
+
+
+def _mark_dispatched(context):
+    """Step ``mark_dispatched``: the order is DISPATCHED and the claim is done, with a history entry."""
+    workorder = _lock_work_order(context["workorder"])
+    if workorder.dispatch_reference != context["reference"]:
+        raise ValidationError({"workorder": f"The dispatch of {workorder} lost its reservation."})
     old = workorder.workstatus
     workorder.workstatus = WorkOrder.WorkStatus.DISPATCHED
-    save_userinfo(workorder, author)
-    action = WorkOrderHistory.Action.DISPATCHED
-    _record_history(workorder, author, action, {"workstatus": [old, workorder.workstatus]})
-    _notify_vendor_after_commit(workorder, action)
-    return workorder
+    workorder.dispatch_reference = None
+    save_userinfo(workorder, context["author"])
+    _record_history(
+        workorder, context["author"], WorkOrderHistory.Action.DISPATCHED, {"workstatus": [old, workorder.workstatus]}
+    )
+    context["workorder"] = workorder
+
+
+def _refuse_an_outer_transaction():
+    """A saga's steps must each commit: refuse (``RuntimeError``) to run inside another transaction.
+
+    Inside one, the vendor would hear of a dispatch that the outer rollback could still erase.
+    """
+    with atomic_view_operation(durable=True):
+        pass
+
+
+def dispatch_work_order_to_vendor(*, author, workorder):
+    """Hand an assigned order to its vendor: reserve it, notify the vendor, mark it DISPATCHED.
+
+    The vendor is reached outside the database, so this is a saga: each step commits on its own,
+    and when one fails the completed ones are compensated in reverse (the reservation released,
+    the vendor told of the cancellation), the order ends as it was, and ``SagaError`` is raised
+    with the run's ``SagaExecutionLog``. An order that cannot be dispatched at all is refused
+    before anything starts (``ValidationError``).
+    """
+    _refuse_an_outer_transaction()
+    workorder = WorkOrder.objects.select_related("vendor").get(pk=workorder.pk)
+    _check_dispatchable(workorder)
+    reference = uuid.uuid4()
+    saga = TransactionManager(DISPATCH_SAGA, correlation_id=str(reference))
+    saga.add_step("reserve", _reserve_for_dispatch, _release_reservation)
+    saga.add_step("notify_vendor", _notify_vendor_of_dispatch, _retract_vendor_notification)
+    saga.add_step("mark_dispatched", _mark_dispatched)
+    context = saga.execute({"author": author, "workorder": workorder, "reference": reference})
+    return context["workorder"]
 
 
 # Work permits
@@ -398,9 +518,13 @@ def _notify_author_after_commit(permit):
     _after_commit(notify_permit_author, permit.pk)
 
 
-@atomic_view_operation()
+@with_lock_and_transaction("PERMIT_APPROVAL", resource_id_param="permit")
 def decide_permit(*, author, permit, decision, remarks=""):
-    """Record ``author``'s decision as an approver of ``permit``; its author hears once it is settled."""
+    """Record ``author``'s decision as an approver of ``permit``; its author hears once it is settled.
+
+    Decisions on one permit run one at a time: under the permit's ``PERMIT_APPROVAL`` lock, and
+    within it on the permit row locked in the database.
+    """
     if decision not in (PermitApproval.Decision.APPROVED, PermitApproval.Decision.REJECTED):
         raise ValidationError({"decision": "Decide APPROVED or REJECTED."})
     permit = _lock_permit(permit)

@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 from django.core.mail import send_mail
 
-from .models import PermitApproval, WorkOrder, WorkPermit
+from .models import PermitApproval, WorkOrder, WorkOrderHistory, WorkPermit
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +32,13 @@ def notify_verifiers(permit_pk):
         }
     )
     if recipients:
+        answers = permit.details.count()
         send_mail(
             subject=f"Work permit {permit} needs your verification",
             message=(
                 f"Work permit {permit} ({permit.permit_type.taname}) at {permit.site.buname} was raised "
-                f"and lists you as a verifier.\n\nRemarks: {permit.remarks or '-'}"
+                f"and lists you as a verifier.\n\nChecklist: {answers} answer{'' if answers == 1 else 's'}."
+                f"\nRemarks: {permit.remarks or '-'}"
             ),
             from_email=None,
             recipient_list=recipients,
@@ -44,18 +46,23 @@ def notify_verifiers(permit_pk):
     return recipients
 
 
+def _vendor_message(workorder, event):
+    if event == WorkOrderHistory.Action.DISPATCHED:
+        return f"Work order {workorder} at {workorder.site.buname} is dispatched to you."
+    if event == WorkOrderHistory.Action.DISPATCH_CANCELLED:
+        return f"The dispatch of work order {workorder} at {workorder.site.buname} is cancelled: do not start it."
+    return f"Work order {workorder} at {workorder.site.buname} is now {workorder.get_workstatus_display()}."
+
+
 @shared_task
 def notify_vendor(workorder_pk, event):
-    """E-mail a work order's vendor that it was created, changed status or was dispatched."""
+    """E-mail a work order's vendor that it was created, changed status, or was dispatched or cancelled."""
     workorder = WorkOrder.objects.select_related("vendor", "site").filter(pk=workorder_pk).first()
     if workorder is None or workorder.vendor is None or not workorder.vendor.email:
         return []
     send_mail(
         subject=f"Work order {workorder}: {event.lower().replace('_', ' ')}",
-        message=(
-            f"Work order {workorder} at {workorder.site.buname} is now {workorder.get_workstatus_display()}.\n\n"
-            f"{workorder.description}"
-        ),
+        message=f"{_vendor_message(workorder, event)}\n\n{workorder.description}",
         from_email=None,
         recipient_list=[workorder.vendor.email],
     )

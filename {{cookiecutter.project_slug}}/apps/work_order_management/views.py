@@ -21,6 +21,8 @@ class WorkOrderFormView(AtomicFormView):
     model = WorkOrder
     form_class = WorkOrderForm
     title = "New work order"
+    # create_work_order numbers the order under its client's lock, then opens the transaction.
+    service_takes_locks = True
 
     def handle_valid_form(self, form, request, create):
         workorder = create_work_order(author=request.user, **form.cleaned_data)

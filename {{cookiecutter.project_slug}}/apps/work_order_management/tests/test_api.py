@@ -5,8 +5,10 @@ boundary is then the real outermost transaction, as in production.
 """
 
 import pytest
+from django.test import override_settings
 from rest_framework.test import APIClient
 
+from apps.core.services.distributed_locks import LockRegistry
 from apps.core.testing import fault_at
 from apps.work_order_management.models import PermitApproval, Vendor, WomDetails, WorkOrder, WorkPermit
 
@@ -131,12 +133,19 @@ def test_failed_work_order_creation_over_the_api_leaves_nothing(step, api_client
     assert mailoutbox == []
 
 
-def test_dispatch_action(api_client, workorder, mailoutbox, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = api_client.post(f"{API}/work-orders/{workorder.pk}/dispatch/")
-    assert response.status_code == 200, response.json()
-    assert response.json()["workstatus"] == "DISPATCHED"
-    assert [m.to for m in mailoutbox] == [["jobs@fixit.example"]]
+@pytest.mark.django_db(transaction=True)
+@override_settings(DISTRIBUTED_LOCK_TYPES={"WORK_ORDER_NUMBERING": (5.0, 0.3)})
+def test_work_order_creation_while_the_numbering_is_locked_is_a_409_with_retry_after(
+    api_client, client_bt, wom_rows, mailoutbox
+):
+    rows = wom_rows()
+    with LockRegistry.get_lock("WORK_ORDER_NUMBERING", client_bt.pk):
+        response = api_client.post(f"{API}/work-orders/", {"description": "x"})
+    assert response.status_code == 409
+    assert response.json()["error"] == "locked"
+    assert int(response["Retry-After"]) >= 1
+    assert rows.changed() == {}
+    assert api_client.post(f"{API}/work-orders/", {"description": "x"}).status_code == 201
 
 
 # Work permits
@@ -244,6 +253,20 @@ def test_approve_action_by_someone_who_is_not_an_approver_is_a_400(permit, verif
     assert "people" in response.json()["errors"]
     assert PermitApproval.objects.filter(permit=permit).exclude(decision="PENDING").count() == 0
     assert mailoutbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(DISTRIBUTED_LOCK_TYPES={"PERMIT_APPROVAL": (5.0, 0.3)})
+def test_approve_action_while_the_permit_is_locked_is_a_409_with_retry_after(permit, approver_person, mailoutbox):
+    mailoutbox.clear()
+    client = _as(approver_person)
+    with LockRegistry.get_lock("PERMIT_APPROVAL", permit.pk):
+        response = client.post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED"})
+    assert response.status_code == 409
+    assert "Retry-After" in response
+    assert PermitApproval.objects.filter(permit=permit).exclude(decision="PENDING").count() == 0
+    assert mailoutbox == []
+    assert client.post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED"}).status_code == 200
 
 
 def test_approve_action_validates_its_input(permit, approver_person):

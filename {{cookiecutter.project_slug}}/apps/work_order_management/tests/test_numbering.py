@@ -3,9 +3,11 @@
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
+from django.test import override_settings
 from django.utils import timezone
 
+from apps.core.services.distributed_locks import LockAcquisitionError, LockRegistry
 from apps.core.testing import InjectedFault, fault_at
 from apps.onboarding.models import Bt
 from apps.work_order_management.models import WorkOrder, WorkOrderSequence
@@ -37,7 +39,7 @@ def test_numbers_are_sequential_per_client(author, other_author):
 
 def test_rolled_back_creation_releases_its_number(author):
     create_work_order(author=author, description="first")
-    with fault_at(SERVICES, "_notify_vendor_after_commit"), pytest.raises(InjectedFault), transaction.atomic():
+    with fault_at(SERVICES, "_notify_vendor_after_commit"), pytest.raises(InjectedFault):
         create_work_order(author=author, description="rolled back after its number was taken")
     assert create_work_order(author=author, description="second").number == _number(2)
 
@@ -50,6 +52,19 @@ def test_number_of_a_failed_creation_goes_to_the_next_committed_order(author):
     second = create_work_order(author=author, description="second")
     assert second.number == _number(2)
     assert list(WorkOrder.objects.order_by("sequence").values_list("sequence", flat=True)) == [1, 2]
+
+
+@override_settings(DISTRIBUTED_LOCK_TYPES={"WORK_ORDER_NUMBERING": (5.0, 0.3)})
+def test_creation_waits_for_its_clients_numbering_lock_and_gives_up_with_a_clear_error(author, client_bt, wom_rows):
+    held = LockRegistry.get_lock("WORK_ORDER_NUMBERING", client_bt.pk).acquire()
+    try:
+        rows = wom_rows()
+        with pytest.raises(LockAcquisitionError, match="WORK_ORDER_NUMBERING"):
+            create_work_order(author=author, description="while another creation holds the numbering")
+        assert rows.changed() == {}
+    finally:
+        held.release()
+    assert create_work_order(author=author, description="after it").number == _number(1)
 
 
 def test_numbering_restarts_each_year(author, client_bt):

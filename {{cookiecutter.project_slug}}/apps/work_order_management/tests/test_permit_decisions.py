@@ -1,11 +1,19 @@
-"""Approvers decide on permits: one decision per approver, a decided permit stays decided."""
+"""Approvers decide on permits: one decision per approver, a decided permit stays decided.
+
+A decision takes the permit's approval lock and then opens its own durable transaction, so it is
+always the outermost boundary: inside the test case's transaction it is a savepoint whose
+rollback discards rows and on_commit callbacks as the real one would; inside any other
+transaction it refuses to run.
+"""
 
 import threading
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.test import override_settings
 
+from apps.core.services.distributed_locks import LockAcquisitionError, LockRegistry
 from apps.core.testing import InjectedFault, fault_at
 from apps.work_order_management.models import Approver, PermitApproval, WorkPermit
 from apps.work_order_management.services import create_approver, create_work_permit, decide_permit
@@ -32,7 +40,7 @@ def test_decision_leaves_nothing_when_a_step_fails(
     approvals_before = _approval_states(permit)
     rows = wom_rows()
     with django_capture_on_commit_callbacks() as callbacks:
-        with fault_at(SERVICES, step), pytest.raises(InjectedFault), transaction.atomic():
+        with fault_at(SERVICES, step), pytest.raises(InjectedFault):
             decide_permit(author=approver_person, permit=permit, decision="APPROVED")
     assert rows.changed() == {}
     assert _approval_states(permit) == approvals_before
@@ -80,7 +88,7 @@ def test_permit_waits_for_every_approver(
 def test_only_a_pending_approver_may_decide(who, request, permit, wom_rows):
     person = request.getfixturevalue(who)
     rows = wom_rows()
-    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+    with pytest.raises(ValidationError) as excinfo:
         decide_permit(author=person, permit=permit, decision="APPROVED")
     assert "people" in excinfo.value.message_dict
     assert rows.changed() == {}
@@ -89,16 +97,49 @@ def test_only_a_pending_approver_may_decide(who, request, permit, wom_rows):
 
 def test_a_decided_permit_cannot_be_decided_again(permit, approver_person):
     decide_permit(author=approver_person, permit=permit, decision="APPROVED")
-    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+    with pytest.raises(ValidationError) as excinfo:
         decide_permit(author=approver_person, permit=permit, decision="REJECTED")
     assert "permit" in excinfo.value.message_dict
     assert WorkPermit.objects.get(pk=permit.pk).status == WorkPermit.Status.APPROVED
 
 
 def test_decision_must_be_approved_or_rejected(permit, approver_person):
-    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+    with pytest.raises(ValidationError) as excinfo:
         decide_permit(author=approver_person, permit=permit, decision="PENDING")
     assert "decision" in excinfo.value.message_dict
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decision_refuses_to_run_inside_an_outer_transaction_and_keeps_no_lock(
+    permit, approver_person, wom_rows, mailoutbox
+):
+    """Its lock would end before an outer transaction commits: a decision must be the outermost boundary."""
+    mailoutbox.clear()  # the permit's creation committed and told its verifier
+    rows = wom_rows()
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        decide_permit(author=approver_person, permit=permit, decision="APPROVED")
+    assert rows.changed() == {}
+    assert _approval_states(permit) == [("PENDING", None), ("PENDING", None)]
+    assert WorkPermit.objects.get(pk=permit.pk).status == WorkPermit.Status.PENDING
+    assert mailoutbox == []
+    assert LockRegistry.get_lock("PERMIT_APPROVAL", permit.pk).acquire().release(), "the lock was released"
+
+
+@override_settings(DISTRIBUTED_LOCK_TYPES={"PERMIT_APPROVAL": (5.0, 0.3)})
+def test_decision_waits_for_the_permits_approval_lock_and_gives_up_with_a_clear_error(
+    permit, approver_person, wom_rows, django_capture_on_commit_callbacks
+):
+    held = LockRegistry.get_lock("PERMIT_APPROVAL", permit.pk).acquire()
+    try:
+        rows = wom_rows()
+        with django_capture_on_commit_callbacks() as callbacks, pytest.raises(LockAcquisitionError):
+            decide_permit(author=approver_person, permit=permit, decision="APPROVED")
+        assert rows.changed() == {}
+        assert _approval_states(permit) == [("PENDING", None), ("PENDING", None)]
+        assert callbacks == []
+    finally:
+        held.release()
+    assert decide_permit(author=approver_person, permit=permit, decision="APPROVED").status == "APPROVED"
 
 
 def test_notify_permit_author_tolerates_a_vanished_permit(db, mailoutbox):
