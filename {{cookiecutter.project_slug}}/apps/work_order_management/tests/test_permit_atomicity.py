@@ -1,8 +1,8 @@
 """A work permit is created whole, with approvers, name and checklist, or not at all.
 
-Service-level failures are checked inside a savepoint (``transaction.atomic()`` in the test) that
-stands in for the operation's own transaction: its rollback discards the rows and the on_commit
-callbacks exactly as the real rollback would, and the test can still count rows afterwards.
+The service is called as a view would call it: its own boundary is the outermost transaction of
+the operation (the test case's transaction does not count), so these tests fail if the boundary
+is removed.
 """
 
 from unittest import mock
@@ -34,7 +34,7 @@ def test_permit_creation_leaves_nothing_when_a_step_fails(
 ):
     rows = wom_rows()
     with django_capture_on_commit_callbacks() as callbacks:
-        with fault_at(SERVICES, step), pytest.raises(InjectedFault), transaction.atomic():
+        with fault_at(SERVICES, step), pytest.raises(InjectedFault):
             create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
     assert rows.changed() == {}
     assert callbacks == []
@@ -49,7 +49,7 @@ def test_permit_creation_leaves_nothing_when_an_insert_fails(
 ):
     rows = wom_rows()
     with django_capture_on_commit_callbacks() as callbacks:
-        with fault_at(manager, "bulk_create"), pytest.raises(InjectedFault), transaction.atomic():
+        with fault_at(manager, "bulk_create"), pytest.raises(InjectedFault):
             create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
     assert rows.changed() == {}
     assert callbacks == []
@@ -123,7 +123,7 @@ def test_permit_needs_an_approver_and_a_verifier_at_the_site(
     Approver.objects.filter(identifier=role).delete()
     rows = wom_rows()
     with django_capture_on_commit_callbacks() as callbacks:
-        with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+        with pytest.raises(ValidationError) as excinfo:
             create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
     assert "site" in excinfo.value.message_dict
     assert rows.changed() == {}
@@ -136,7 +136,7 @@ def test_permit_with_a_bad_detail_reports_its_index_and_writes_nothing(
 ):
     details[2] = {"question": "Gas reading", "answertype": "NUMERIC", "answer": "low"}
     rows = wom_rows()
-    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+    with pytest.raises(ValidationError) as excinfo:
         create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
     assert list(excinfo.value.message_dict) == ["details[2].answer"]
     assert rows.changed() == {}
@@ -148,7 +148,7 @@ def test_permit_at_a_site_of_another_client_is_refused(author, permit_type, appr
     other = Bt.objects.create(bucode="OTHER", buname="Other", identifier=Bt.Identifier.CLIENT)
     other_site = Bt.objects.create(bucode="OTHER-1", buname="Other 1", identifier=Bt.Identifier.SITE, parent=other)
     rows = wom_rows()
-    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+    with pytest.raises(ValidationError) as excinfo:
         create_work_permit(author=author, site=other_site, permit_type=permit_type, details=details)
     assert "site" in excinfo.value.message_dict
     assert rows.changed() == {}

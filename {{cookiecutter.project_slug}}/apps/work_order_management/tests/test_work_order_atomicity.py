@@ -67,7 +67,7 @@ def test_work_order_change_leaves_nothing_when_a_step_fails(
     before = _saved_state(workorder)
     rows = wom_rows()
     with django_capture_on_commit_callbacks() as callbacks:
-        with fault_at(SERVICES, step), pytest.raises(InjectedFault), transaction.atomic():
+        with fault_at(SERVICES, step), pytest.raises(InjectedFault):
             update_work_order(author=author, workorder=workorder, workstatus="INPROGRESS", priority="HIGH")
     assert rows.changed() == {}
     assert _saved_state(workorder) == before
@@ -124,7 +124,7 @@ def test_work_order_change_without_status_change_tells_nobody(
 def test_work_order_refuses_an_impossible_status_change(author, workorder, wom_rows):
     update_work_order(author=author, workorder=workorder, workstatus="CANCELLED")
     rows = wom_rows()
-    with pytest.raises(ValidationError) as excinfo, transaction.atomic():
+    with pytest.raises(ValidationError) as excinfo:
         update_work_order(author=author, workorder=workorder, workstatus="INPROGRESS")
     assert "workstatus" in excinfo.value.message_dict
     assert rows.changed() == {}
