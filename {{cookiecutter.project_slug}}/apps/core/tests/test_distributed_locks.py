@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -181,23 +182,41 @@ def test_unreachable_redis_fails_closed_and_writes_nothing():
 
 
 @needs_redis
-def test_a_holder_killed_with_sigkill_loses_its_lock_after_the_ttl(tmp_path):
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_holder_killed_with_sigkill_loses_its_lock_after_the_ttl_and_leaves_no_partial_data():
+    """A separate process takes the lock, writes inside its transaction, and is killed mid-operation."""
     holder_script = (
         "import time, django\n"
         "from django.conf import settings\n"
         "settings.DISTRIBUTED_LOCK_TYPES = {'TEST_LOCK': (2.0, 0.2)}\n"
         "django.setup()\n"
-        "from apps.core.services.distributed_locks import LockRegistry\n"
-        "LockRegistry.get_lock('TEST_LOCK', 'killed').acquire()\n"
-        "print('held', flush=True)\n"
-        "time.sleep(60)\n"
+        "from django.contrib.auth.models import Group\n"
+        "from apps.core.services.distributed_locks import with_lock_and_transaction\n"
+        "@with_lock_and_transaction('TEST_LOCK', resource_id_param='name')\n"
+        "def half_done(name):\n"
+        "    Group.objects.create(name=name)\n"
+        "    print('written', flush=True)\n"
+        "    time.sleep(60)\n"
+        "half_done('killed')\n"
     )
-    env = {**os.environ, "DISTRIBUTED_LOCK_BACKEND": "redis"}
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DISTRIBUTED_LOCK_BACKEND": "redis",
+        "DATABASE_URL": "postgres://{}:{}@{}:{}/{}".format(
+            quote(database["USER"] or ""),
+            quote(database["PASSWORD"] or ""),
+            database["HOST"] or "localhost",
+            database["PORT"] or 5432,
+            database["NAME"],
+        ),
+    }
     with override_settings(DISTRIBUTED_LOCK_BACKEND="redis", DISTRIBUTED_LOCK_TYPES={"TEST_LOCK": (2.0, 0.2)}):
         from django_redis import get_redis_connection
 
         get_redis_connection("default").delete("lock:TEST_LOCK:killed")
-        env["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
         holder = subprocess.Popen(
             [sys.executable, "-c", holder_script],
             cwd=Path(__file__).resolve().parents[3],
@@ -205,13 +224,19 @@ def test_a_holder_killed_with_sigkill_loses_its_lock_after_the_ttl(tmp_path):
             stdout=subprocess.PIPE,
             text=True,
         )
-        assert holder.stdout.readline().strip() == "held"
-        holder.send_signal(signal.SIGKILL)
-        holder.wait(timeout=10)
+        try:
+            assert holder.stdout.readline().strip() == "written"
+        finally:
+            holder.send_signal(signal.SIGKILL)
+            holder.wait(timeout=10)
         with pytest.raises(LockAcquisitionError):
             LockRegistry.get_lock("TEST_LOCK", "killed").acquire()
         time.sleep(2.0)
         assert LockRegistry.get_lock("TEST_LOCK", "killed").acquire().release() is True
+    deadline = time.monotonic() + 10
+    while Group.objects.filter(name="killed").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # the server rolls the dead connection's transaction back when it notices
+    assert not Group.objects.filter(name="killed").exists()
 
 
 @needs_postgres
