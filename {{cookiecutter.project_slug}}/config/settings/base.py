@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "apps.activity",
     "apps.attendance",
     "apps.work_order_management",
+    "apps.benchmarks",
 {%- if cookiecutter.include_demo_data == "y" %}
     "apps.demo",
 {%- endif %}

@@ -10,8 +10,9 @@ Backends, chosen by ``DISTRIBUTED_LOCK_BACKEND``:
 
 - ``redis``: ``SET key token NX PX ttl``; release and extend are Lua scripts that check the token.
   Redis unreachable: ``LockBackendUnavailable`` (fail closed, HTTP 503), nothing is written.
-- ``postgres``: ``pg_advisory_xact_lock`` taken as the first statement of the transaction, with
-  ``lock_timeout`` bounding the wait; the database releases it when the transaction ends.
+- ``postgres``: a transaction-level advisory lock taken as the first statement of the transaction
+  (``pg_try_advisory_xact_lock``, retried within the bounded wait); the database releases it when
+  the transaction ends.
 - ``inprocess``: threads of one process only, for the SQLite default (refused by ``check --deploy``).
 
 A lock is never the only guard of correctness: the rows a locked operation changes are also
@@ -30,7 +31,9 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import OperationalError, connections
+from django.core.signals import setting_changed
+from django.db import connections
+from django.dispatch import receiver
 from prometheus_client import Counter, Histogram
 
 from apps.core.exceptions import LockAcquisitionError, LockBackendUnavailable
@@ -75,10 +78,20 @@ DEFAULT_LOCK_TYPES = {
 }
 
 
+@functools.cache
 def lock_types():
-    """The lock types in force: the defaults, with ``DISTRIBUTED_LOCK_TYPES`` overrides ({name: (ttl, wait)})."""
+    """The lock types in force: the defaults, with ``DISTRIBUTED_LOCK_TYPES`` overrides ({name: (ttl, wait)}).
+
+    Computed once, and again whenever the setting changes (tests override it).
+    """
     overrides = {name: LockSpec(*values) for name, values in getattr(settings, "DISTRIBUTED_LOCK_TYPES", {}).items()}
     return {**DEFAULT_LOCK_TYPES, **overrides}
+
+
+@receiver(setting_changed, dispatch_uid="core.distributed_locks.lock_types")
+def _forget_lock_types(setting, **kwargs):
+    if setting == "DISTRIBUTED_LOCK_TYPES":
+        lock_types.cache_clear()
 
 
 class BaseLock:
@@ -229,28 +242,29 @@ def advisory_key(key):
 
 
 class PostgresAdvisoryLock(BaseLock):
-    """``pg_advisory_xact_lock``: taken inside the transaction, released by the database at its end."""
+    """A transaction-level advisory lock, released by the database when the transaction ends.
+
+    ``pg_try_advisory_xact_lock`` answers at once, so an uncontended lock costs one round trip;
+    under contention it is retried with the same bounded, backed-off wait as the other backends.
+    """
 
     def acquire_in_transaction(self, using):
         connection = connections[using]
         if connection.vendor != "postgresql":
             raise LockBackendUnavailable("the postgres lock backend needs a PostgreSQL database", lock_key=self.key)
-        started = time.monotonic()
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(self.spec.wait * 1000)}ms"])
-            try:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [advisory_key(self.key)])
-            except OperationalError as exc:
-                LOCK_TIMEOUTS.labels(self.lock_type).inc()
-                raise LockAcquisitionError(
-                    f"{self.lock_type} for {self.resource_id} is held by another operation; try again shortly.",
-                    lock_key=self.key,
-                    retry_after=max(1, round(self.spec.wait)),
-                ) from exc
-            cursor.execute("SELECT set_config('lock_timeout', '0', true)")
-        LOCK_WAIT_SECONDS.labels(self.lock_type).observe(time.monotonic() - started)
-        self.acquired = True
-        return self
+        self._connection = connection
+        return self.acquire()
+
+    def _try_acquire(self):
+        with self._connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [advisory_key(self.key)])
+            return cursor.fetchone()[0]
+
+    def _release(self):
+        return True  # the transaction's end releases it
+
+    def _extend(self, seconds):
+        return self.acquired  # held until the transaction ends; there is no expiry to push back
 
 
 _BACKENDS = {"redis": RedisLock, "inprocess": InProcessLock, "postgres": PostgresAdvisoryLock}
@@ -322,9 +336,13 @@ def with_lock_and_transaction(lock_type, resource_id_param="uuid", database=None
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
-            bound = signature.bind(*args, **kwargs)
-            bound.apply_defaults()
-            ids = _resource_ids(bound.arguments[resource_id_param])
+            if resource_id_param in kwargs:
+                value = kwargs[resource_id_param]
+            else:
+                bound = signature.bind(*args, **kwargs)
+                bound.apply_defaults()
+                value = bound.arguments[resource_id_param]
+            ids = _resource_ids(value)
             with lock_and_transaction(lock_type, ids, database=database, name=operation_name):
                 return func(*args, **kwargs)
 
