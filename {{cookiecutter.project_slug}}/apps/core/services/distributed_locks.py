@@ -34,7 +34,10 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import connections
 from django.dispatch import receiver
+from django_redis import get_redis_connection
 from prometheus_client import Counter, Histogram
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from apps.core.exceptions import LockAcquisitionError, LockBackendUnavailable
 
@@ -174,20 +177,23 @@ return 0
 """
 
 
+_scripts = {}
+
+
+def _script(client, text):
+    """A registered Lua script: sent by its SHA (EVALSHA), its text only when Redis lacks it."""
+    script = _scripts.get(text)
+    if script is None:
+        script = _scripts[text] = client.register_script(text)
+    return script
+
+
 class RedisLock(BaseLock):
     """Owner-token lock in Redis, through the project's django-redis connection."""
 
-    def _client(self):
-        from django_redis import get_redis_connection
-
-        return get_redis_connection("default")
-
     def _call(self, operation):
-        from redis.exceptions import ConnectionError as RedisConnectionError
-        from redis.exceptions import TimeoutError as RedisTimeoutError
-
         try:
-            return operation(self._client())
+            return operation(get_redis_connection("default"))
         except (RedisConnectionError, RedisTimeoutError) as exc:
             raise LockBackendUnavailable(
                 f"the lock service (Redis) is unreachable, so {self.lock_type} cannot be taken; nothing was changed.",
@@ -199,10 +205,17 @@ class RedisLock(BaseLock):
         return bool(self._call(lambda client: client.set(self.key, self.token, nx=True, px=int(self.spec.ttl * 1000))))
 
     def _release(self):
-        return self._call(lambda client: client.eval(_RELEASE_SCRIPT, 1, self.key, self.token)) == 1
+        def release(client):
+            return _script(client, _RELEASE_SCRIPT)(keys=[self.key], args=[self.token], client=client)
+
+        return self._call(release) == 1
 
     def _extend(self, seconds):
-        return self._call(lambda client: client.eval(_EXTEND_SCRIPT, 1, self.key, self.token, int(seconds * 1000))) == 1
+        def extend(client):
+            arguments = [self.token, int(seconds * 1000)]
+            return _script(client, _EXTEND_SCRIPT)(keys=[self.key], args=arguments, client=client)
+
+        return self._call(extend) == 1
 
 
 class InProcessLock(BaseLock):
