@@ -16,13 +16,12 @@ scheduled to run after commit.
 
 import calendar
 from datetime import timedelta
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.core.services.distributed_locks import with_lock_and_transaction
-from apps.core.services.transaction_manager import atomic_view_operation, on_commit
+from apps.core.services.transaction_manager import atomic_view_operation, send_task_on_commit
 from apps.core.services.userinfo import save_userinfo
 
 from .models import Asset, Job, Jobneed
@@ -199,7 +198,7 @@ def _remove_future_assigned_jobneeds(job, now):
 
 def _notify_assignee_after_commit(job):
     if job.people_id is not None:
-        on_commit(partial(notify_job_assigned.delay, job.pk))
+        send_task_on_commit(notify_job_assigned, job.pk)
 
 
 @with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="asset")

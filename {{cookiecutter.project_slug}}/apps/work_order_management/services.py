@@ -3,7 +3,7 @@
 The steps of a multi-step write are small private functions, called in order by the public one,
 so that the order is readable in one place and a test can make any single step fail and check
 that nothing of the operation remains. Notifications are scheduled on the transaction's commit
-(``_after_commit``) and never sent for an operation that rolled back.
+(``send_task_on_commit``) and never sent for an operation that rolled back.
 
 Locks, taken before the transaction and released after it (``with_lock_and_transaction``), keep
 concurrent operations on one resource apart across processes: ``WORK_ORDER_NUMBERING`` per client
@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from apps.core.services.distributed_locks import with_lock_and_transaction
 from apps.core.services.saga import TransactionManager
-from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name, on_commit
+from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name, send_task_on_commit
 from apps.core.services.userinfo import save_userinfo
 from apps.onboarding.models import Bt
 
@@ -55,15 +55,6 @@ DETAIL_FIELDS = ("seqno", "question", "answertype", "answer", "ismandatory")
 
 # Shared helpers
 # ------------------------------------------------------------------------------
-
-
-def _after_commit(task, *args):
-    """Send ``task`` with ``args`` once the current alias's transaction has committed.
-
-    Like Celery's ``delay_on_commit``, but registered on the alias of the current unit of work,
-    which is the connection the transaction runs on when tenant routing picked another database.
-    """
-    on_commit(functools.partial(task.delay, *args))
 
 
 def _for_update(queryset):
@@ -197,7 +188,7 @@ def _allocate_number(workorder):
 
 def _notify_vendor_after_commit(workorder, event):
     if workorder.vendor_id is not None:
-        _after_commit(notify_vendor, workorder.pk, event)
+        send_task_on_commit(notify_vendor, workorder.pk, event)
 
 
 def create_work_order(*, author, description, site=None, **fields):
@@ -309,7 +300,7 @@ def _notify_vendor_of_dispatch(context):
     """Step ``notify_vendor``: hand the order to the vendor through the notification task.
 
     The task is sent as this step's transaction commits (the reservation before it has already
-    committed), and, unlike ``_after_commit``, a refusal is not swallowed: a broker (or, run
+    committed), and, unlike ``send_task_on_commit``, a refusal is not swallowed: a broker (or, run
     eagerly, a mail server) that refuses the message fails the step, and the saga then releases
     the reservation.
     """
@@ -326,7 +317,7 @@ def _retract_vendor_notification(context):
         WorkOrderHistory.Action.DISPATCH_CANCELLED,
         {"dispatch": str(context["reference"])},
     )
-    _after_commit(notify_vendor, workorder.pk, WorkOrderHistory.Action.DISPATCH_CANCELLED)
+    send_task_on_commit(notify_vendor, workorder.pk, WorkOrderHistory.Action.DISPATCH_CANCELLED)
 
 
 def _mark_dispatched(context):
@@ -455,7 +446,7 @@ def _add_details(permit, details, author):
 
 
 def _notify_verifiers_after_commit(permit):
-    _after_commit(notify_verifiers, permit.pk)
+    send_task_on_commit(notify_verifiers, permit.pk)
 
 
 @atomic_view_operation()
@@ -515,7 +506,7 @@ def _settle_permit(permit, author):
 
 
 def _notify_author_after_commit(permit):
-    _after_commit(notify_permit_author, permit.pk)
+    send_task_on_commit(notify_permit_author, permit.pk)
 
 
 @with_lock_and_transaction("PERMIT_APPROVAL", resource_id_param="permit")

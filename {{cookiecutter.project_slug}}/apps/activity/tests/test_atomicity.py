@@ -30,7 +30,7 @@ CREATE_JOB_STEPS = [
     ("jobneed generation", SERVICES, "_generate_jobneeds"),
     ("jobneed insert", Jobneed.objects, "bulk_create"),
     ("notification scheduling", SERVICES, "_notify_assignee_after_commit"),
-    ("on-commit registration", SERVICES, "on_commit"),
+    ("on-commit registration", SERVICES, "send_task_on_commit"),
 ]
 
 UPDATE_JOB_STEPS = [

@@ -228,16 +228,27 @@ def on_commit(func, using=None):
     transaction.on_commit(func, using=using or get_current_db_name(), robust=True)
 
 
+def send_task_on_commit(task, *args):
+    """Send Celery ``task`` with ``args`` once the current unit of work's transaction has committed.
+
+    What Celery's ``task.delay_on_commit`` does, but registered on the alias the operation writes
+    to (see ``on_commit``), so that it also waits for the right transaction under tenant routing.
+    """
+    on_commit(functools.partial(task.delay, *args))
+
+
+def integrity_error_payload(model_name, detail=None):
+    """The JSON body that answers a write refused by a database constraint."""
+    return {
+        "error": "integrity_error",
+        "model": model_name,
+        "detail": detail or f"The {model_name} conflicts with an existing record.",
+    }
+
+
 def handle_integrity_error(model_name, detail=None):
     """The JSON response for a write refused by a database constraint (HTTP 409 Conflict)."""
-    return JsonResponse(
-        {
-            "error": "integrity_error",
-            "model": model_name,
-            "detail": detail or f"The {model_name} conflicts with an existing record.",
-        },
-        status=409,
-    )
+    return JsonResponse(integrity_error_payload(model_name, detail), status=409)
 
 
 @dataclass

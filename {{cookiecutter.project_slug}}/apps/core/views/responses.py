@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.http import JsonResponse
 
 from apps.core.exceptions import LockAcquisitionError, LockBackendUnavailable
+from apps.core.services.transaction_manager import integrity_error_payload
 
 WRITE_FAILURES = (IntegrityError, ValidationError, LockAcquisitionError)
 
@@ -23,12 +24,7 @@ def validation_error_payload(exc):
 def describe_write_failure(exc, model_name):
     """Return ``(status, body, headers)`` for one of ``WRITE_FAILURES``."""
     if isinstance(exc, IntegrityError):
-        body = {
-            "error": "integrity_error",
-            "model": model_name,
-            "detail": f"The {model_name} conflicts with an existing record.",
-        }
-        return 409, body, {}
+        return 409, integrity_error_payload(model_name), {}
     if isinstance(exc, ValidationError):
         return 400, {"errors": validation_error_payload(exc)}, {}
     if isinstance(exc, LockAcquisitionError):
