@@ -1,25 +1,12 @@
 from django.contrib import admin
 from django.contrib.admin.options import csrf_protect_m
 
-from apps.core.admin import UserInfoAdmin
+from apps.core.admin import ReadOnlyAdminMixin, UserInfoAdmin
 from apps.core.exceptions import LockAcquisitionError
 from apps.core.views.responses import write_failure_response
 
 from .models import Asset, AssetLog, Job, Jobneed
 from .services import JOB_FIELDS, update_job
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History and generated records: shown, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Asset)
@@ -40,7 +27,7 @@ class AssetAdmin(UserInfoAdmin):
 
 
 @admin.register(AssetLog)
-class AssetLogAdmin(ReadOnlyAdmin):
+class AssetLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["asset", "oldstatus", "newstatus", "changed_by", "cdtz"]
     list_filter = ["newstatus"]
 
@@ -74,6 +61,6 @@ class JobAdmin(UserInfoAdmin):
 
 
 @admin.register(Jobneed)
-class JobneedAdmin(ReadOnlyAdmin):
+class JobneedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["job", "plandatetime", "expirydatetime", "jobstatus", "performedby"]
     list_filter = ["jobstatus"]

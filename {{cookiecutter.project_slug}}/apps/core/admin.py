@@ -15,6 +15,19 @@ from apps.core.models import SagaExecutionLog, TransactionFailureLog, Transactio
 from apps.core.services.userinfo import save_userinfo
 
 
+class ReadOnlyAdminMixin:
+    """Records written only by the services (history, counters, decisions): looked at, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class UserInfoAdmin(admin.ModelAdmin):
     """Stamp created-by/modified-by on save; the admin already wraps the save in a transaction."""
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.core.admin import UserInfoAdmin
+from apps.core.admin import ReadOnlyAdminMixin, UserInfoAdmin
 
 from .models import (
     Approver,
@@ -12,19 +12,6 @@ from .models import (
     WorkOrderSequence,
     WorkPermit,
 )
-
-
-class ReadOnlyAdminMixin:
-    """Records written only by the services (history, counters, decisions): looked at, never edited here."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Vendor)
