@@ -18,8 +18,8 @@ CORRELATION_HEADER = "correlation_id"
 _tokens = {}
 
 
-@before_task_publish.connect(dispatch_uid="core.add_db_alias_header")
-def add_db_alias_header(headers=None, **kwargs):
+@before_task_publish.connect(dispatch_uid="core.add_context_headers")
+def add_context_headers(headers=None, **kwargs):
     if headers is not None:
         headers.setdefault(HEADER, get_current_db_name())
         correlation_id = get_correlation_id()
@@ -32,8 +32,8 @@ def _header(request, name=HEADER):
     return getattr(request, name, None) or (getattr(request, "headers", None) or {}).get(name)
 
 
-@task_prerun.connect(dispatch_uid="core.restore_db_alias")
-def restore_db_alias(task_id=None, task=None, **kwargs):
+@task_prerun.connect(dispatch_uid="core.enter_task_context")
+def enter_task_context(task_id=None, task=None, **kwargs):
     tokens = [
         (_current_unit, _current_unit.set(UnitOfWork(f"task {task.name}"))),
         (_entry_point, _entry_point.set(f"task {task.name}")),
@@ -50,7 +50,7 @@ def restore_db_alias(task_id=None, task=None, **kwargs):
     _tokens[task_id] = tokens
 
 
-@task_postrun.connect(dispatch_uid="core.reset_db_alias")
-def reset_db_alias(task_id=None, **kwargs):
+@task_postrun.connect(dispatch_uid="core.leave_task_context")
+def leave_task_context(task_id=None, **kwargs):
     for variable, token in reversed(_tokens.pop(task_id, [])):
         variable.reset(token)

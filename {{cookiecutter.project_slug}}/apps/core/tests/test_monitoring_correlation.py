@@ -57,7 +57,7 @@ def report_correlation_id():
 def test_tasks_receive_the_correlation_id_in_their_headers():
     headers = {}
     with correlation_context("req-99"):
-        task_context.add_db_alias_header(headers=headers)
+        task_context.add_context_headers(headers=headers)
     assert headers[task_context.CORRELATION_HEADER] == "req-99"
     # A worker restores it from the headers, whatever its own context holds.
     with correlation_context("worker-own"):
