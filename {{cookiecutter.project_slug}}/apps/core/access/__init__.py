@@ -1,0 +1,1 @@
+"""Who may do what: roles, and the scoping of every entry point to the user's client."""
