@@ -33,6 +33,7 @@ urlpatterns = [
     re_path(r"^health/ready/?$", ready_view, name="health-ready"),
     path("api/v1/", include("config.api_router")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("accounts/", include("django.contrib.auth.urls")),
     path("peoples/", include("apps.peoples.urls")),
     path("onboarding/", include("apps.onboarding.urls")),
     path("activity/", include("apps.activity.urls")),

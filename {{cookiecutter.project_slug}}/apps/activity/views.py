@@ -1,5 +1,3 @@
-from django.http import JsonResponse
-
 from apps.core.views.forms import AtomicFormView
 
 from .forms import AssetForm, AssetStatusForm, JobForm
@@ -14,19 +12,24 @@ class AssetFormView(AtomicFormView):
 
     def handle_valid_form(self, form, request, create):
         asset = create_asset(author=request.user, **form.cleaned_data)
-        return JsonResponse({"pk": asset.pk, "uuid": str(asset.uuid), "status": asset.status}, status=201)
+        return self.done(asset, data={"status": asset.status})
 
 
 class AssetStatusFormView(AtomicFormView):
     model = Asset
     form_class = AssetStatusForm
-    title = "Change asset status"
+    submit_label = "Change status"
     # change_asset_status locks the asset, then opens the transaction itself.
     service_takes_locks = True
 
+    def get_title(self, instance):
+        return f"Change the status of {instance} (now {instance.get_status_display()})"
+
     def handle_valid_form(self, form, request, create):
         asset = change_asset_status(author=request.user, asset=form.instance, **form.cleaned_data)
-        return JsonResponse({"pk": asset.pk, "uuid": str(asset.uuid), "status": asset.status}, status=200)
+        return self.done(
+            asset, created=False, data={"status": asset.status}, message=f"{asset} is now {asset.get_status_display()}."
+        )
 
 
 class JobFormView(AtomicFormView):
@@ -38,4 +41,4 @@ class JobFormView(AtomicFormView):
 
     def handle_valid_form(self, form, request, create):
         job = create_job(author=request.user, **form.cleaned_data)
-        return JsonResponse({"pk": job.pk, "uuid": str(job.uuid), "jobneed_count": job.jobneeds.count()}, status=201)
+        return self.done(job, data={"jobneed_count": job.jobneeds.count()})

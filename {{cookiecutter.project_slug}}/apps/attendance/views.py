@@ -1,5 +1,3 @@
-from django.http import JsonResponse
-
 from apps.core.views.forms import AtomicFormView
 
 from .forms import EventForm
@@ -21,8 +19,8 @@ class EventFormView(AtomicFormView):
         event_type = data.pop("event_type")
         if event_type == EventForm.CHECKIN:
             event = check_in(author=request.user, **data)
-            status = 201
+            created = True
         else:
             event = check_out(author=request.user, **data)
-            status = 200
-        return JsonResponse({"pk": event.pk, "uuid": str(event.uuid), "open": event.is_open}, status=status)
+            created = False
+        return self.done(event, created=created, data={"open": event.is_open})

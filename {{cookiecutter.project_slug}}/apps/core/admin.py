@@ -14,6 +14,10 @@ from django.utils.html import format_html
 from apps.core.models import SagaExecutionLog, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
 from apps.core.services.userinfo import save_userinfo
 
+admin.site.site_header = f"{settings.SITE_NAME} administration"
+admin.site.site_title = settings.SITE_NAME
+admin.site.index_title = "Platform administration"
+
 
 class ReadOnlyAdminMixin:
     """Records written only by the services (history, counters, decisions): looked at, never edited here."""

@@ -1,14 +1,8 @@
-from django.http import JsonResponse
-
 from apps.core.views.forms import AtomicFormView
 
 from .forms import ClientForm, SiteForm, SuperTypeAssistForm, TypeAssistForm
 from .models import Bt, SuperTypeAssist, TypeAssist
 from .services import create_client, create_site, create_super_type_assist, create_type_assist
-
-
-def _created(record):
-    return JsonResponse({"pk": record.pk, "uuid": str(record.uuid)}, status=201)
 
 
 class ClientFormView(AtomicFormView):
@@ -17,7 +11,7 @@ class ClientFormView(AtomicFormView):
     title = "New client"
 
     def handle_valid_form(self, form, request, create):
-        return _created(create_client(author=request.user, **form.cleaned_data))
+        return self.done(create_client(author=request.user, **form.cleaned_data))
 
 
 class SiteFormView(AtomicFormView):
@@ -26,7 +20,7 @@ class SiteFormView(AtomicFormView):
     title = "New site"
 
     def handle_valid_form(self, form, request, create):
-        return _created(create_site(author=request.user, **form.cleaned_data))
+        return self.done(create_site(author=request.user, **form.cleaned_data))
 
 
 class SuperTypeAssistFormView(AtomicFormView):
@@ -34,7 +28,7 @@ class SuperTypeAssistFormView(AtomicFormView):
     form_class = SuperTypeAssistForm
 
     def handle_valid_form(self, form, request, create):
-        return _created(create_super_type_assist(author=request.user, **form.cleaned_data))
+        return self.done(create_super_type_assist(author=request.user, **form.cleaned_data))
 
 
 class TypeAssistFormView(AtomicFormView):
@@ -42,4 +36,4 @@ class TypeAssistFormView(AtomicFormView):
     form_class = TypeAssistForm
 
     def handle_valid_form(self, form, request, create):
-        return _created(create_type_assist(author=request.user, **form.cleaned_data))
+        return self.done(create_type_assist(author=request.user, **form.cleaned_data))

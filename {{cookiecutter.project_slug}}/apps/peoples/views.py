@@ -1,5 +1,3 @@
-from django.http import JsonResponse
-
 from apps.core.views.forms import AtomicFormView
 
 from .forms import PeopleForm
@@ -14,6 +12,6 @@ class PeopleFormView(AtomicFormView):
     def handle_valid_form(self, form, request, create):
         if create:
             person = create_person(author=request.user, **form.cleaned_data)
-            return JsonResponse({"pk": person.pk, "uuid": str(person.uuid)}, status=201)
+            return self.done(person)
         person = update_person(author=request.user, person=form.instance, **form.cleaned_data)
-        return JsonResponse({"pk": person.pk, "uuid": str(person.uuid)}, status=200)
+        return self.done(person, created=False)

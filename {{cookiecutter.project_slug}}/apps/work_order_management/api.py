@@ -20,7 +20,7 @@ from apps.core.models import SagaExecutionLog
 from apps.core.services.saga import SagaError
 from apps.onboarding.models import Bt
 
-from .models import Approver, PermitApproval, Vendor, WomDetails, WorkOrder, WorkPermit
+from .models import Approver, PermitApproval, Vendor, WomDetails, WorkOrder, WorkPermit, permit_types
 from .services import (
     create_approver,
     create_vendor,
@@ -136,6 +136,7 @@ class PermitApprovalSerializer(serializers.ModelSerializer):
 
 class WorkPermitSerializer(AtomicModelSerializer):
     site = serializers.PrimaryKeyRelatedField(queryset=SITES)
+    permit_type = serializers.PrimaryKeyRelatedField(queryset=permit_types())
     details = WomDetailsSerializer(many=True)
     approvals = PermitApprovalSerializer(many=True, read_only=True)
 

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from apps.core.forms import AtomicModelForm
 from apps.onboarding.models import Bt
 
-from .models import Vendor, WomDetails, WorkOrder, WorkPermit
+from .models import Vendor, WomDetails, WorkOrder, WorkPermit, permit_types
 
 DETAIL_FIELDS = ("seqno", "question", "answertype", "answer", "ismandatory")
 
@@ -64,6 +64,7 @@ class WorkPermitForm(AtomicModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = _sites_of(self.request)
+        self.fields["permit_type"].queryset = permit_types()
 
     def clean_details(self):
         """Every item must be a valid answer; all problems are reported, each with its index."""

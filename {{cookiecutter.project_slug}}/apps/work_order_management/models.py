@@ -15,7 +15,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
-from apps.onboarding.models import Bt, TenantScopedModel
+from apps.onboarding.models import Bt, TenantScopedModel, TypeAssist
+
+#: The type-assist group whose values are permit types.
+PERMIT_TYPE_GROUP = "PERMITTYPE"
+
+
+def permit_types():
+    """The lookup values a permit may be of: the PERMITTYPE group only (not asset categories)."""
+    return TypeAssist.objects.filter(tatype__code=PERMIT_TYPE_GROUP)
 
 
 class Vendor(TenantScopedModel):

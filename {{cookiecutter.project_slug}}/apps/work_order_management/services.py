@@ -37,6 +37,7 @@ from apps.core.services.userinfo import save_userinfo
 from apps.onboarding.models import Bt
 
 from .models import (
+    PERMIT_TYPE_GROUP,
     Approver,
     PermitApproval,
     Vendor,
@@ -371,6 +372,8 @@ def dispatch_work_order_to_vendor(*, author, workorder):
 
 def _new_permit(*, author, site, permit_type, remarks):
     site = _site_of(author, site)
+    if permit_type.tatype.code != PERMIT_TYPE_GROUP:
+        raise ValidationError({"permit_type": f"{permit_type} is not a permit type."})
     if permit_type.client_id is not None and permit_type.client_id != site.parent_id:
         raise ValidationError({"permit_type": f"{permit_type} belongs to another client."})
     return WorkPermit(client_id=site.parent_id, site=site, permit_type=permit_type, remarks=remarks)

@@ -1,5 +1,3 @@
-from django.http import JsonResponse
-
 from apps.core.views.forms import AtomicFormView
 
 from .forms import VendorForm, WorkOrderForm, WorkPermitForm
@@ -14,7 +12,7 @@ class VendorFormView(AtomicFormView):
 
     def handle_valid_form(self, form, request, create):
         vendor = create_vendor(author=request.user, **form.cleaned_data)
-        return JsonResponse({"pk": vendor.pk, "uuid": str(vendor.uuid), "code": vendor.code}, status=201)
+        return self.done(vendor, data={"code": vendor.code})
 
 
 class WorkOrderFormView(AtomicFormView):
@@ -26,7 +24,7 @@ class WorkOrderFormView(AtomicFormView):
 
     def handle_valid_form(self, form, request, create):
         workorder = create_work_order(author=request.user, **form.cleaned_data)
-        return JsonResponse({"pk": workorder.pk, "uuid": str(workorder.uuid), "number": workorder.number}, status=201)
+        return self.done(workorder, data={"number": workorder.number})
 
 
 class WorkPermitFormView(AtomicFormView):
@@ -36,4 +34,4 @@ class WorkPermitFormView(AtomicFormView):
 
     def handle_valid_form(self, form, request, create):
         permit = create_work_permit(author=request.user, **form.cleaned_data)
-        return JsonResponse({"pk": permit.pk, "uuid": str(permit.uuid), "permit_name": permit.permit_name}, status=201)
+        return self.done(permit, data={"permit_name": permit.permit_name})

@@ -75,8 +75,9 @@ INSTALLED_APPS = [
 ]
 
 AUTH_USER_MODEL = "peoples.People"
-LOGIN_URL = "admin:login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
 
 MIDDLEWARE = [
     "apps.core.services.correlation.CorrelationIdMiddleware",

@@ -1,22 +1,47 @@
 """A base for form views whose writes are one transaction.
 
 Subclasses implement ``handle_valid_form(form, request, create)``, which calls a service
-function and returns a JSON response. The base validates the form first (invalid input: 400 with
-field errors, nothing written), runs ``handle_valid_form`` inside ``atomic_view_operation``, and
-turns constraint conflicts into 409 and rule violations into 400.
+function and returns ``self.done(record)``. The base validates the form first (invalid input
+writes nothing), runs ``handle_valid_form`` inside ``atomic_view_operation``, and turns
+constraint conflicts into 409, rule violations into 400 and a busy lock into 409/503.
+
+The same view serves two kinds of caller:
+
+* a browser (it names ``text/html`` in ``Accept``) gets pages: success redirects to the record
+  (post/redirect/get) with a message; an error shows the form again with the input kept and each
+  error next to its field, answered 400/409/503 so that a 2xx always means "committed";
+* any other caller (``Accept: application/json``, ``fetch``/XHR, scripts) gets JSON: 201/200 with
+  the record's keys, 400 with field errors, 409 on a conflict.
 """
 
 from contextlib import nullcontext
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.views import View
 
 from apps.core.services.transaction_manager import atomic_view_operation
 
-from .responses import WRITE_FAILURES, write_failure_response
+from .responses import WRITE_FAILURES, describe_write_failure
+
+
+def wants_json(request):
+    """True unless the caller is a browser asking for a page.
+
+    Browsers always name ``text/html`` in ``Accept``; ``fetch``, XHR, curl and API clients do not
+    (or prefer JSON). htmx requests are page requests: they swap HTML fragments.
+    """
+    if request.headers.get("HX-Request"):
+        return False
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return True
+    if "text/html" not in request.headers.get("Accept", ""):
+        return True
+    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 class AtomicFormView(LoginRequiredMixin, View):
@@ -26,6 +51,8 @@ class AtomicFormView(LoginRequiredMixin, View):
     model = None
     template_name = "core/form.html"
     title = None
+    #: Label of the submit button.
+    submit_label = "Save"
 
     def get_object(self):
         if "pk" not in self.kwargs:
@@ -54,21 +81,70 @@ class AtomicFormView(LoginRequiredMixin, View):
             return nullcontext()
         return atomic_view_operation(durable=True)
 
+    def get_title(self, instance):
+        if self.title:
+            return self.title
+        name = self.model._meta.verbose_name
+        return f"Edit {name}" if instance is not None else f"New {name}"
+
+    def get_context_data(self, form, instance):
+        return {"form": form, "title": self.get_title(instance), "object": instance, "submit_label": self.submit_label}
+
+    def render_form(self, form, instance, status=200, headers=None):
+        response = render(self.request, self.template_name, self.get_context_data(form, instance), status=status)
+        for name, value in (headers or {}).items():
+            response[name] = value
+        return response
+
     def get(self, request, *args, **kwargs):
-        form = self.get_form(instance=self.get_object())
-        title = self.title or f"{self.model._meta.verbose_name}".capitalize()
-        return render(request, self.template_name, {"form": form, "title": title})
+        instance = self.get_object()
+        return self.render_form(self.get_form(instance=instance), instance)
 
     def post(self, request, *args, **kwargs):
         instance = self.get_object()
         form = self.get_form(data=request.POST, instance=instance)
         if not form.is_valid():
-            return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+            if wants_json(request):
+                return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+            return self.render_form(form, instance, status=400)
         try:
             with self.transaction_boundary():
                 return self.handle_valid_form(form, request, create=instance is None)
         except WRITE_FAILURES as exc:
-            return write_failure_response(exc, self.model._meta.verbose_name)
+            return self.write_failed(exc, form, instance)
+
+    def write_failed(self, exc, form, instance):
+        """Nothing was written: say why, as JSON or as the form with the reasons by their fields."""
+        status, body, headers = describe_write_failure(exc, self.model._meta.verbose_name)
+        if wants_json(self.request):
+            return JsonResponse(body, status=status, headers=headers)
+        errors = body.get("errors")
+        if isinstance(errors, dict):
+            for field, field_messages in errors.items():
+                form.add_error(field if field in form.fields else None, field_messages)
+        else:
+            form.add_error(None, body.get("detail") or "Nothing was saved; please try again.")
+        return self.render_form(form, instance, status=status, headers=headers)
 
     def handle_valid_form(self, form, request, create):
         raise NotImplementedError(f"{type(self).__name__} must implement handle_valid_form().")
+
+    def get_success_url(self, record):
+        """Where a browser goes after a successful write: the record's page, else the home page."""
+        get_absolute_url = getattr(record, "get_absolute_url", None)
+        return get_absolute_url() if get_absolute_url else reverse("home")
+
+    def done(self, record, *, created=True, data=None, message=None):
+        """The answer to a committed write of ``record``.
+
+        A browser is redirected (303, post/redirect/get) to the record with a message; a JSON
+        caller gets 201 (created) or 200 with ``{"pk", "uuid"}`` and ``data``.
+        """
+        if wants_json(self.request):
+            body = {"pk": record.pk, "uuid": str(record.uuid), **(data or {})}
+            return JsonResponse(body, status=201 if created else 200)
+        if message is None:
+            verb = "created" if created else "saved"
+            message = f"{self.model._meta.verbose_name.capitalize()} “{record}” {verb}."
+        messages.success(self.request, message)
+        return HttpResponseRedirect(self.get_success_url(record), status=303)
