@@ -256,17 +256,25 @@ class WorkPermitViewSet(ClientScopedMixin, AtomicCreateReadViewSet):
     @property
     def service_takes_locks(self):
         """A decision is taken under the permit's approval lock, which ``decide_permit`` takes itself."""
-        return self.action == "approve"
+        return self.action in ("approve", "verify")
 
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """Record the signed-in approver's decision: ``{"decision": "APPROVED"|"REJECTED", "remarks": ""}``."""
+    def _decide(self, request, role):
         permit = self.get_object()
         decision = DecisionSerializer(data=request.data)
         decision.is_valid(raise_exception=True)
         with self.transaction_boundary():
-            permit = decide_permit(author=request.user, permit=permit, **decision.validated_data)
+            permit = decide_permit(author=request.user, permit=permit, role=role, **decision.validated_data)
         return Response(self.get_serializer(permit).data)
+
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """The signed-in verifier confirms (``APPROVED``) or rejects the checklist: ``{"decision", "remarks"}``."""
+        return self._decide(request, PermitApproval.Role.VERIFIER)
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """The signed-in approver's decision, once every verifier confirmed: ``{"decision", "remarks"}``."""
+        return self._decide(request, PermitApproval.Role.APPROVER)
 
 
 ROUTES = [

@@ -47,7 +47,7 @@ from .models import (
     WorkOrderSequence,
     WorkPermit,
 )
-from .tasks import notify_permit_author, notify_vendor, notify_verifiers
+from .tasks import notify_approvers, notify_permit_author, notify_vendor, notify_verifiers
 
 VENDOR_FIELDS = ("code", "name", "email", "mobno", "address", "enable")
 WORK_ORDER_FIELDS = ("description", "vendor", "asset", "priority", "workstatus", "plandatetime", "expirydatetime")
@@ -476,15 +476,18 @@ def _lock_permit(permit):
     return permit
 
 
-def _pending_approval_of(permit, author):
-    approval = PermitApproval.objects.filter(
-        permit=permit, people_id=getattr(author, "pk", None), role=PermitApproval.Role.APPROVER
-    ).first()
-    if approval is None:
-        raise ValidationError({"people": f"{author} is not an approver of {permit}."})
-    if approval.decision != PermitApproval.Decision.PENDING:
+def _pending_part_of(permit, author, role):
+    """``author``'s own undecided part in ``permit`` as ``role``; nobody acts for someone else."""
+    part = PermitApproval.objects.filter(permit=permit, people_id=getattr(author, "pk", None), role=role).first()
+    if part is None:
+        raise ValidationError({"people": f"{author} is not a {role.lower()} of {permit}."})
+    if part.decision != PermitApproval.Decision.PENDING:
         raise ValidationError({"people": f"{author} already decided on {permit}."})
-    return approval
+    return part
+
+
+def _awaiting_verification(permit):
+    return permit.approvals.filter(role=PermitApproval.Role.VERIFIER, decision=PermitApproval.Decision.PENDING).exists()
 
 
 def _record_decision(approval, decision, remarks):
@@ -496,8 +499,8 @@ def _record_decision(approval, decision, remarks):
 
 
 def _settle_permit(permit, author):
-    """Approved once every approver approved, rejected as soon as one rejected; else still pending."""
-    decisions = set(permit.approvals.filter(role=PermitApproval.Role.APPROVER).values_list("decision", flat=True))
+    """Rejected as soon as anyone rejected; approved once every verifier and approver approved."""
+    decisions = set(permit.approvals.values_list("decision", flat=True))
     if PermitApproval.Decision.REJECTED in decisions:
         permit.status = WorkPermit.Status.REJECTED
     elif decisions == {PermitApproval.Decision.APPROVED}:
@@ -512,9 +515,18 @@ def _notify_author_after_commit(permit):
     send_task_on_commit(notify_permit_author, permit.pk)
 
 
+def _notify_approvers_after_commit(permit):
+    send_task_on_commit(notify_approvers, permit.pk)
+
+
 @with_lock_and_transaction("PERMIT_APPROVAL", resource_id_param="permit")
-def decide_permit(*, author, permit, decision, remarks=""):
-    """Record ``author``'s decision as an approver of ``permit``; its author hears once it is settled.
+def decide_permit(*, author, permit, decision, remarks="", role=PermitApproval.Role.APPROVER):
+    """Record ``author``'s decision on ``permit`` as one of its verifiers or approvers.
+
+    The order is fixed: every verifier first confirms the checklist (``role=VERIFIER``), then the
+    approvers decide; an approver is refused while a verification is pending. One rejection, by
+    either, rejects the permit. The approvers hear when the last verifier has confirmed, the
+    permit's author when it is settled, both after commit.
 
     Decisions on one permit run one at a time: under the permit's ``PERMIT_APPROVAL`` lock, and
     within it on the permit row locked in the database.
@@ -522,8 +534,12 @@ def decide_permit(*, author, permit, decision, remarks=""):
     if decision not in (PermitApproval.Decision.APPROVED, PermitApproval.Decision.REJECTED):
         raise ValidationError({"decision": "Decide APPROVED or REJECTED."})
     permit = _lock_permit(permit)
-    approval = _pending_approval_of(permit, author)
-    _record_decision(approval, decision, remarks)
+    part = _pending_part_of(permit, author, role)
+    if role == PermitApproval.Role.APPROVER and _awaiting_verification(permit):
+        raise ValidationError({"permit": f"{permit} waits for its verifiers; approvers decide after them."})
+    _record_decision(part, decision, remarks)
     if _settle_permit(permit, author):
         _notify_author_after_commit(permit)
+    elif role == PermitApproval.Role.VERIFIER and not _awaiting_verification(permit):
+        _notify_approvers_after_commit(permit)
     return permit

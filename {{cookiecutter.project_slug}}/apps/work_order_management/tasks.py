@@ -15,35 +15,50 @@ from .models import PermitApproval, WorkOrder, WorkOrderHistory, WorkPermit
 logger = logging.getLogger(__name__)
 
 
-@shared_task
-def notify_verifiers(permit_pk):
-    """Tell a new permit's verifiers, in one message, that it waits for them. Returns the recipients."""
+def _notify_role(permit_pk, role, subject, opening):
+    """E-mail the people who hold ``role`` on a permit, in one message. Returns the recipients."""
     permit = WorkPermit.objects.select_related("site", "permit_type").filter(pk=permit_pk).first()
     if permit is None:
-        logger.info("permit %s is gone; no verifier to notify", permit_pk)
+        logger.info("permit %s is gone; no %s to notify", permit_pk, role.lower())
         return []
     recipients = sorted(
-        {
-            email
-            for email in permit.approvals.filter(role=PermitApproval.Role.VERIFIER).values_list(
-                "people__email", flat=True
-            )
-            if email
-        }
+        {email for email in permit.approvals.filter(role=role).values_list("people__email", flat=True) if email}
     )
     if recipients:
         answers = permit.details.count()
         send_mail(
-            subject=f"Work permit {permit} needs your verification",
+            subject=subject.format(permit=permit),
             message=(
-                f"Work permit {permit} ({permit.permit_type.taname}) at {permit.site.buname} was raised "
-                f"and lists you as a verifier.\n\nChecklist: {answers} answer{'' if answers == 1 else 's'}."
+                f"Work permit {permit} ({permit.permit_type.taname}) at {permit.site.buname} {opening}."
+                f"\n\nChecklist: {answers} answer{'' if answers == 1 else 's'}."
                 f"\nRemarks: {permit.remarks or '-'}"
             ),
             from_email=None,
             recipient_list=recipients,
         )
     return recipients
+
+
+@shared_task
+def notify_verifiers(permit_pk):
+    """Tell a new permit's verifiers that its checklist waits for their confirmation."""
+    return _notify_role(
+        permit_pk,
+        PermitApproval.Role.VERIFIER,
+        "Work permit {permit} needs your verification",
+        "was raised and lists you as a verifier",
+    )
+
+
+@shared_task
+def notify_approvers(permit_pk):
+    """Tell a permit's approvers, once every verifier confirmed it, that it waits for their decision."""
+    return _notify_role(
+        permit_pk,
+        PermitApproval.Role.APPROVER,
+        "Work permit {permit} needs your approval",
+        "was verified and lists you as an approver",
+    )
 
 
 def _vendor_message(workorder, event):

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from apps.core.services.distributed_locks import LockRegistry
 from apps.core.testing import fault_at
 from apps.work_order_management.models import PermitApproval, Vendor, WomDetails, WorkOrder, WorkPermit
+from apps.work_order_management.services import decide_permit
 
 API = "/api/v1"
 SERVICES = "apps.work_order_management.services"
@@ -230,9 +231,15 @@ def test_permit_list_and_retrieve(api_client, permit):
     assert [d["seqno"] for d in detail["details"]] == [1, 2, 3]
 
 
+@pytest.fixture
+def permit(permit, verifier_person):
+    """The permit once its verifier confirmed the checklist: now it waits for its approver."""
+    return decide_permit(author=verifier_person, permit=permit, decision="APPROVED", role="VERIFIER")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_approve_action_decides_and_refuses_a_second_decision(permit, approver_person, mailoutbox):
-    mailoutbox.clear()  # the permit's creation committed and told its verifier
+    mailoutbox.clear()  # the permit's creation and verification told its verifier and its approver
     client = _as(approver_person)
     response = client.post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED", "remarks": "fine"})
     assert response.status_code == 200, response.json()
@@ -251,7 +258,7 @@ def test_approve_action_by_someone_who_is_not_an_approver_is_a_400(permit, verif
     response = _as(verifier_person).post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED"})
     assert response.status_code == 400
     assert "people" in response.json()["errors"]
-    assert PermitApproval.objects.filter(permit=permit).exclude(decision="PENDING").count() == 0
+    assert PermitApproval.objects.filter(permit=permit, role="APPROVER").exclude(decision="PENDING").count() == 0
     assert mailoutbox == []
 
 
@@ -264,7 +271,7 @@ def test_approve_action_while_the_permit_is_locked_is_a_409_with_retry_after(per
         response = client.post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED"})
     assert response.status_code == 409
     assert "Retry-After" in response
-    assert PermitApproval.objects.filter(permit=permit).exclude(decision="PENDING").count() == 0
+    assert PermitApproval.objects.filter(permit=permit, role="APPROVER").exclude(decision="PENDING").count() == 0
     assert mailoutbox == []
     assert client.post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED"}).status_code == 200
 
@@ -285,7 +292,7 @@ def test_failed_decision_over_the_api_leaves_the_permit_pending(step, permit, ap
         response = client.post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED"})
     assert response.status_code == 500
     assert WorkPermit.objects.get(pk=permit.pk).status == "PENDING"
-    assert PermitApproval.objects.filter(permit=permit).exclude(decision="PENDING").count() == 0
+    assert PermitApproval.objects.filter(permit=permit, role="APPROVER").exclude(decision="PENDING").count() == 0
     assert mailoutbox == []
 
 

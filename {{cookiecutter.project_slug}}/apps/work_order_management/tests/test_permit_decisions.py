@@ -1,4 +1,4 @@
-"""Approvers decide on permits: one decision per approver, a decided permit stays decided.
+"""Approvers decide on verified permits: one decision per approver, a decided permit stays decided.
 
 A decision takes the permit's approval lock and then opens its own durable transaction, so it is
 always the outermost boundary: inside the test case's transaction it is a savepoint whose
@@ -22,7 +22,8 @@ from apps.work_order_management.tasks import notify_permit_author
 SERVICES = "apps.work_order_management.services"
 DECIDE_STEPS = [
     "_lock_permit",
-    "_pending_approval_of",
+    "_pending_part_of",
+    "_awaiting_verification",
     "_record_decision",
     "_settle_permit",
     "_notify_author_after_commit",
@@ -31,6 +32,12 @@ DECIDE_STEPS = [
 
 def _approval_states(permit):
     return list(PermitApproval.objects.filter(permit=permit).order_by("pk").values_list("decision", "decided_at"))
+
+
+@pytest.fixture
+def permit(permit, verifier_person):
+    """The permit once its verifier confirmed the checklist: now it waits for its approver."""
+    return decide_permit(author=verifier_person, permit=permit, decision="APPROVED", role="VERIFIER")
 
 
 @pytest.mark.parametrize("step", DECIDE_STEPS)
@@ -71,11 +78,12 @@ def test_rejection_rejects_the_permit(permit, approver_person, mailoutbox, djang
 
 
 def test_permit_waits_for_every_approver(
-    author, site_bt, permit_type, approvers, approver_person, second_approver_person, details,
+    author, site_bt, permit_type, approvers, approver_person, second_approver_person, verifier_person, details,
     django_capture_on_commit_callbacks,
 ):  # fmt: skip
     create_approver(author=author, people=second_approver_person, identifier=Approver.Identifier.APPROVER, site=site_bt)
     permit = create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
+    decide_permit(author=verifier_person, permit=permit, decision="APPROVED", role="VERIFIER")
     with django_capture_on_commit_callbacks() as callbacks:
         first = decide_permit(author=approver_person, permit=permit, decision="APPROVED")
     assert first.status == WorkPermit.Status.PENDING
@@ -114,12 +122,13 @@ def test_decision_refuses_to_run_inside_an_outer_transaction_and_keeps_no_lock(
     permit, approver_person, wom_rows, mailoutbox
 ):
     """Its lock would end before an outer transaction commits: a decision must be the outermost boundary."""
-    mailoutbox.clear()  # the permit's creation committed and told its verifier
+    mailoutbox.clear()  # the permit's creation and verification committed and told its verifier and approver
+    states = _approval_states(permit)
     rows = wom_rows()
     with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
         decide_permit(author=approver_person, permit=permit, decision="APPROVED")
     assert rows.changed() == {}
-    assert _approval_states(permit) == [("PENDING", None), ("PENDING", None)]
+    assert _approval_states(permit) == states
     assert WorkPermit.objects.get(pk=permit.pk).status == WorkPermit.Status.PENDING
     assert mailoutbox == []
     assert LockRegistry.get_lock("PERMIT_APPROVAL", permit.pk).acquire().release(), "the lock was released"
@@ -129,13 +138,14 @@ def test_decision_refuses_to_run_inside_an_outer_transaction_and_keeps_no_lock(
 def test_decision_waits_for_the_permits_approval_lock_and_gives_up_with_a_clear_error(
     permit, approver_person, wom_rows, django_capture_on_commit_callbacks
 ):
+    states = _approval_states(permit)
     held = LockRegistry.get_lock("PERMIT_APPROVAL", permit.pk).acquire()
     try:
         rows = wom_rows()
         with django_capture_on_commit_callbacks() as callbacks, pytest.raises(LockAcquisitionError):
             decide_permit(author=approver_person, permit=permit, decision="APPROVED")
         assert rows.changed() == {}
-        assert _approval_states(permit) == [("PENDING", None), ("PENDING", None)]
+        assert _approval_states(permit) == states
         assert callbacks == []
     finally:
         held.release()
