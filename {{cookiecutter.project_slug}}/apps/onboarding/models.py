@@ -24,6 +24,9 @@ class Bt(BaseModel):
     address = models.CharField(max_length=250, blank=True)
     enable = models.BooleanField(default=True)
 
+    #: A person sees their client itself and the client's sites (see ``apps.core.access.scoping``).
+    client_scope = ("pk", "parent")
+
     class Meta:
         verbose_name = "business unit"
         ordering = ["bucode"]

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
@@ -45,6 +46,9 @@ class Vendor(TenantScopedModel):
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self):
+        return reverse("work_order_management:vendor-detail", args=[self.pk])
 
 
 class Approver(TenantScopedModel):
@@ -157,6 +161,9 @@ class WorkOrder(TenantScopedModel):
     def __str__(self):
         return self.number or f"work order #{self.pk} (unnumbered)"
 
+    def get_absolute_url(self):
+        return reverse("work_order_management:workorder-detail", args=[self.pk])
+
     def can_move_to(self, status):
         return status == self.workstatus or status in self.TRANSITIONS[self.workstatus]
 
@@ -246,6 +253,9 @@ class WorkPermit(TenantScopedModel):
 
     def __str__(self):
         return self.permit_name or f"work permit #{self.pk} (unnamed)"
+
+    def get_absolute_url(self):
+        return reverse("work_order_management:workpermit-detail", args=[self.pk])
 
 
 class PermitApproval(models.Model):

@@ -1,8 +1,19 @@
+from django.core.exceptions import ValidationError
+
+from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
+from apps.core.views.pages import RecordDetailView, RecordListView
 
 from .forms import VendorForm, WorkOrderForm, WorkPermitForm
-from .models import Vendor, WorkOrder, WorkPermit
-from .services import create_vendor, create_work_order, create_work_permit
+from .models import PermitApproval, Vendor, WorkOrder, WorkPermit
+from .services import (
+    create_vendor,
+    create_work_order,
+    create_work_permit,
+    decide_permit,
+    dispatch_work_order_to_vendor,
+    update_work_order,
+)
 
 
 class VendorFormView(AtomicFormView):
@@ -35,3 +46,135 @@ class WorkPermitFormView(AtomicFormView):
     def handle_valid_form(self, form, request, create):
         permit = create_work_permit(author=request.user, **form.cleaned_data)
         return self.done(permit, data={"permit_name": permit.permit_name})
+
+
+# Pages
+# ------------------------------------------------------------------------------
+
+
+class VendorListView(RecordListView):
+    model = Vendor
+    columns = ("code", "name", "email", "mobno", "enable")
+    filter_fields = ("enable",)
+    search_fields = ("code", "name", "email")
+    create_url_name = "work_order_management:vendor-create"
+
+
+class VendorDetailView(RecordDetailView):
+    model = Vendor
+    fields = ("code", "name", "email", "mobno", "address", "enable", "site")
+    list_select_related = ("site",)
+
+
+class WorkOrderListView(RecordListView):
+    model = WorkOrder
+    columns = ("number", "description", "workstatus", "priority", "vendor", "site", "plandatetime")
+    filter_fields = ("workstatus", "priority")
+    search_fields = ("number", "description")
+    list_select_related = ("vendor", "site")
+    create_url_name = "work_order_management:workorder-create"
+
+
+class WorkOrderDetailView(RecordDetailView):
+    model = WorkOrder
+    template_name = "work_order_management/workorder_detail.html"
+    fields = ("workstatus", "priority", "description", "vendor", "asset", "site", "plandatetime", "expirydatetime")
+    list_select_related = ("vendor", "asset", "site")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        workorder = context["object"]
+        context["history"] = workorder.history.select_related("changed_by")
+        if self.request.user.has_perm("work_order_management.change_workorder") or self.request.user.is_staff:
+            context["next_statuses"] = [
+                (status, label)
+                for status, label in WorkOrder.WorkStatus.choices
+                if status in WorkOrder.TRANSITIONS[workorder.workstatus] and status != WorkOrder.WorkStatus.DISPATCHED
+            ]
+            context["can_dispatch"] = workorder.vendor_id is not None and workorder.can_move_to(
+                WorkOrder.WorkStatus.DISPATCHED
+            )
+        return context
+
+
+class WorkOrderStatusView(RecordActionView):
+    """Move a work order along its workflow (start, complete, close, cancel)."""
+
+    model = WorkOrder
+
+    def perform(self, workorder, data):
+        workorder = update_work_order(author=self.request.user, workorder=workorder, workstatus=data.get("workstatus"))
+        return workorder, f"Work order {workorder} is now {workorder.get_workstatus_display().lower()}."
+
+
+class WorkOrderDispatchView(RecordActionView):
+    """Hand the work order to its vendor (the dispatch saga)."""
+
+    model = WorkOrder
+
+    def perform(self, workorder, data):
+        workorder = dispatch_work_order_to_vendor(author=self.request.user, workorder=workorder)
+        return workorder, f"Work order {workorder} is dispatched to {workorder.vendor}."
+
+
+class WorkPermitListView(RecordListView):
+    model = WorkPermit
+    columns = ("permit_name", "permit_type", "status", "site", "cuser", "cdtz")
+    filter_fields = ("status",)
+    search_fields = ("permit_name", "remarks")
+    list_select_related = ("permit_type", "site", "cuser")
+    create_url_name = "work_order_management:workpermit-create"
+
+
+class WorkPermitDetailView(RecordDetailView):
+    model = WorkPermit
+    template_name = "work_order_management/workpermit_detail.html"
+    fields = ("status", "permit_type", "site", "cuser", "cdtz", "remarks")
+    list_select_related = ("permit_type", "site", "cuser")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        permit = context["object"]
+        approvals = list(permit.approvals.select_related("people"))
+        context["approvals"] = approvals
+        context["details"] = permit.details.all()
+        context["my_turn"] = permit_turn_of(permit, approvals, self.request.user)
+        return context
+
+
+def permit_turn_of(permit, approvals, person):
+    """The role in which ``person`` may act on ``permit`` now, or None.
+
+    Verifiers act first; an approver's turn comes once no verification is pending.
+    """
+    if permit.status != WorkPermit.Status.PENDING:
+        return None
+    pending = [a for a in approvals if a.decision == PermitApproval.Decision.PENDING]
+    verifying = any(a.role == PermitApproval.Role.VERIFIER for a in pending)
+    for approval in pending:
+        if approval.people_id != person.pk:
+            continue
+        if approval.role == PermitApproval.Role.VERIFIER:
+            return approval.role
+        if not verifying:
+            return approval.role
+    return None
+
+
+class WorkPermitDecisionView(RecordActionView):
+    """A verifier's or approver's decision on a permit (``role``, ``decision``, ``remarks``)."""
+
+    model = WorkPermit
+
+    def perform(self, permit, data):
+        role = data.get("role")
+        if role not in PermitApproval.Role.values:
+            raise ValidationError({"role": "Say whether you act as VERIFIER or APPROVER."})
+        permit = decide_permit(
+            author=self.request.user,
+            permit=permit,
+            decision=data.get("decision"),
+            remarks=data.get("remarks", "")[:500],
+            role=role,
+        )
+        return permit, f"Your decision on {permit} is recorded; it is {permit.get_status_display().lower()}."

@@ -1,0 +1,112 @@
+"""Read pages over the apps' records: a filtered, searched, paginated list and a detail page.
+
+Each app declares its pages with a few attributes (the columns, the filters, the fields to show)
+instead of a template per model. Every queryset goes through ``scope()`` first, so a person sees
+only what their client allows, and each list runs a fixed number of queries whatever its length:
+the related rows a column shows are named in ``list_select_related``.
+"""
+
+import django_filters
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from apps.core.access.scoping import visible_to
+
+
+def _value(record, path):
+    """The display value of a dotted attribute path: choices by their label, missing links as ""."""
+    value = record
+    for name in path.split("."):
+        if value is None:
+            return ""
+        display = getattr(value, f"get_{name}_display", None)
+        value = display() if callable(display) else getattr(value, name)
+    return "" if value is None else value
+
+
+def _label(model, path):
+    """A column heading from the model's own verbose names."""
+    try:
+        field = model._meta.get_field(path.split(".")[0])
+    except FieldDoesNotExist:
+        return path.replace("_", " ").capitalize()
+    return str(field.verbose_name).capitalize()
+
+
+class ScopedPageMixin(LoginRequiredMixin):
+    """The records of ``model`` that the signed-in person may see."""
+
+    model = None
+    list_select_related = ()
+
+    def get_queryset(self):
+        queryset = self.model._default_manager.all()
+        if self.list_select_related:
+            queryset = queryset.select_related(*self.list_select_related)
+        return visible_to(self.request.user, queryset)
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    """A FilterSet with a free-text ``q`` over the view's ``search_fields``."""
+
+    q = django_filters.CharFilter(label="Search", method="search")
+    search_fields = ()
+
+    def search(self, queryset, name, value):
+        condition = Q()
+        for field in self.search_fields:
+            condition |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(condition) if value else queryset
+
+
+def filterset_for(model_class, fields, search):
+    """A FilterSet class for ``model_class`` filtering on ``fields`` and searching ``search``."""
+    meta = type("Meta", (), {"model": model_class, "fields": list(fields)})
+    return type(f"{model_class.__name__}FilterSet", (SearchFilterSet,), {"Meta": meta, "search_fields": search})
+
+
+class RecordListView(ScopedPageMixin, FilterView):
+    """A list page: ``columns`` (attribute paths; the first links to the record), filters, search."""
+
+    template_name = "core/list.html"
+    paginate_by = 25
+    columns = ()
+    filter_fields = ()
+    search_fields = ()
+    #: (label, URL name) of the page that creates a record, shown when the person may use it.
+    create_url_name = None
+    title = None
+
+    def get_filterset_class(self):
+        return filterset_for(self.model, self.filter_fields, self.search_fields)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        model = self.model
+        context["title"] = self.title or str(model._meta.verbose_name_plural).capitalize()
+        context["headings"] = [_label(model, path) for path in self.columns]
+        context["rows"] = [
+            (record, [_value(record, path) for path in self.columns]) for record in context["object_list"]
+        ]
+        context["create_url_name"] = self.create_url_name
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context["query_without_page"] = query.urlencode()
+        return context
+
+
+class RecordDetailView(ScopedPageMixin, DetailView):
+    """A detail page: ``fields`` (attribute paths) then the record's trail and its actions."""
+
+    template_name = "core/detail.html"
+    fields = ()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record = context["object"]
+        context["title"] = f"{str(self.model._meta.verbose_name).capitalize()} {record}"
+        context["facts"] = [(_label(self.model, path), _value(record, path)) for path in self.fields]
+        return context
