@@ -9,6 +9,7 @@ starts, and a job has at most one occurrence per planned time.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from apps.onboarding.models import TenantScopedModel
 
@@ -56,6 +57,9 @@ class Asset(TenantScopedModel):
 
     def __str__(self):
         return f"{self.assetname} ({self.assetcode})"
+
+    def get_absolute_url(self):
+        return reverse("activity:asset-detail", args=[self.pk])
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -156,6 +160,9 @@ class Job(TenantScopedModel):
     def __str__(self):
         return self.jobname
 
+    def get_absolute_url(self):
+        return reverse("activity:job-detail", args=[self.pk])
+
 
 class Jobneed(TenantScopedModel):
     """One occurrence of a job: planned at a time, due by its expiry, then performed or closed."""
@@ -206,6 +213,9 @@ class Jobneed(TenantScopedModel):
 
     def __str__(self):
         return f"{self.job} @ {self.plandatetime:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("activity:jobneed-detail", args=[self.pk])
 
     def can_transition_to(self, status):
         return status in self.TRANSITIONS.get(self.jobstatus, set())

@@ -1,8 +1,10 @@
+from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
+from apps.core.views.pages import RecordDetailView, RecordListView
 
 from .forms import AssetForm, AssetStatusForm, JobForm
-from .models import Asset, Job
-from .services import change_asset_status, create_asset, create_job
+from .models import Asset, Job, Jobneed
+from .services import change_asset_status, create_asset, create_job, transition_jobneed
 
 
 class AssetFormView(AtomicFormView):
@@ -42,3 +44,92 @@ class JobFormView(AtomicFormView):
     def handle_valid_form(self, form, request, create):
         job = create_job(author=request.user, **form.cleaned_data)
         return self.done(job, data={"jobneed_count": job.jobneeds.count()})
+
+
+# Pages
+# ------------------------------------------------------------------------------
+
+
+class AssetListView(RecordListView):
+    model = Asset
+    columns = ("assetcode", "assetname", "category", "status", "site", "location")
+    filter_fields = ("status", "enable")
+    search_fields = ("assetcode", "assetname", "location")
+    list_select_related = ("category", "site")
+    create_url_name = "activity:asset-create"
+
+
+class AssetDetailView(RecordDetailView):
+    model = Asset
+    template_name = "activity/asset_detail.html"
+    fields = ("status", "assetname", "category", "site", "location", "enable")
+    list_select_related = ("category", "site")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["logs"] = context["object"].logs.select_related("changed_by")
+        context["jobs"] = context["object"].jobs.all()
+        return context
+
+
+class JobListView(RecordListView):
+    model = Job
+    columns = ("jobname", "asset", "people", "frequency", "fromdate", "uptodate")
+    filter_fields = ("frequency",)
+    search_fields = ("jobname", "jobdesc")
+    list_select_related = ("asset", "people")
+    create_url_name = "activity:job-create"
+    title = "PPM jobs"
+
+
+class JobDetailView(RecordDetailView):
+    model = Job
+    template_name = "activity/job_detail.html"
+    fields = ("asset", "people", "frequency", "fromdate", "uptodate", "planduration", "gracetime", "jobdesc")
+    list_select_related = ("asset", "people")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["jobneeds"] = context["object"].jobneeds.select_related("performedby")
+        return context
+
+
+class JobneedListView(RecordListView):
+    model = Jobneed
+    columns = ("job", "plandatetime", "expirydatetime", "jobstatus", "performedby")
+    filter_fields = ("jobstatus",)
+    search_fields = ("job__jobname", "jobdesc")
+    list_select_related = ("job", "performedby")
+    title = "Job needs"
+
+
+class JobneedDetailView(RecordDetailView):
+    model = Jobneed
+    template_name = "activity/jobneed_detail.html"
+    fields = ("job", "jobstatus", "plandatetime", "expirydatetime", "performedby", "remarks")
+    list_select_related = ("job", "performedby")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        jobneed = context["object"]
+        context["next_statuses"] = [
+            (status, label)
+            for status, label in Jobneed.Status.choices
+            if jobneed.can_transition_to(status) and status != Jobneed.Status.AUTOCLOSED
+        ]
+        return context
+
+
+class JobneedTransitionView(RecordActionView):
+    """Start or complete an occurrence (its status lock and row lock are taken by the service)."""
+
+    model = Jobneed
+
+    def perform(self, jobneed, data):
+        jobneed = transition_jobneed(
+            author=self.request.user,
+            jobneed=jobneed,
+            to_status=data.get("to_status"),
+            remarks=data.get("remarks", "")[:500],
+        )
+        return jobneed, f"{jobneed} is now {jobneed.get_jobstatus_display().lower()}."

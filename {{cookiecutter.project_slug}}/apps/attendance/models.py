@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 
 from apps.onboarding.models import TenantScopedModel
 
@@ -53,6 +54,9 @@ class PeopleEventlog(TenantScopedModel):
 
     def __str__(self):
         return f"{self.people_id} on {self.datefor}"
+
+    def get_absolute_url(self):
+        return reverse("attendance:event-detail", args=[self.pk])
 
     @property
     def is_open(self):

@@ -1,4 +1,5 @@
 from apps.core.views.forms import AtomicFormView
+from apps.core.views.pages import RecordDetailView, RecordListView
 
 from .forms import EventForm
 from .models import PeopleEventlog
@@ -24,3 +25,18 @@ class EventFormView(AtomicFormView):
             event = check_out(author=request.user, **data)
             created = False
         return self.done(event, created=created, data={"open": event.is_open})
+
+
+class EventListView(RecordListView):
+    model = PeopleEventlog
+    columns = ("people", "datefor", "punchintime", "punchouttime", "site")
+    search_fields = ("people__peoplename", "people__peoplecode", "remarks")
+    list_select_related = ("people", "site")
+    create_url_name = "attendance:event-create"
+    title = "Attendance"
+
+
+class EventDetailView(RecordDetailView):
+    model = PeopleEventlog
+    fields = ("people", "datefor", "punchintime", "punchouttime", "startlat", "startlng", "endlat", "endlng", "site")
+    list_select_related = ("people", "site")

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from apps.core.models import BaseModel
 
@@ -39,6 +40,9 @@ class Bt(BaseModel):
 
     def __str__(self):
         return f"{self.buname} ({self.bucode})"
+
+    def get_absolute_url(self):
+        return reverse("onboarding:businessunit-detail", args=[self.pk])
 
     @property
     def is_client(self):

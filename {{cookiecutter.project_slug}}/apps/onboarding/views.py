@@ -1,4 +1,5 @@
 from apps.core.views.forms import AtomicFormView
+from apps.core.views.pages import RecordDetailView, RecordListView
 
 from .forms import ClientForm, SiteForm, SuperTypeAssistForm, TypeAssistForm
 from .models import Bt, SuperTypeAssist, TypeAssist
@@ -37,3 +38,34 @@ class TypeAssistFormView(AtomicFormView):
 
     def handle_valid_form(self, form, request, create):
         return self.done(create_type_assist(author=request.user, **form.cleaned_data))
+
+
+class ClientListView(RecordListView):
+    model = Bt
+    columns = ("bucode", "buname", "address", "enable")
+    filter_fields = ("enable",)
+    search_fields = ("bucode", "buname")
+    create_url_name = "onboarding:client-create"
+    title = "Clients"
+
+    def get_queryset(self):
+        return super().get_queryset().filter(identifier=Bt.Identifier.CLIENT)
+
+
+class SiteListView(RecordListView):
+    model = Bt
+    columns = ("bucode", "buname", "parent", "address", "enable")
+    filter_fields = ("enable",)
+    search_fields = ("bucode", "buname")
+    list_select_related = ("parent",)
+    create_url_name = "onboarding:site-create"
+    title = "Sites"
+
+    def get_queryset(self):
+        return super().get_queryset().filter(identifier=Bt.Identifier.SITE)
+
+
+class BusinessUnitDetailView(RecordDetailView):
+    model = Bt
+    fields = ("identifier", "bucode", "buname", "parent", "address", "enable")
+    list_select_related = ("parent",)

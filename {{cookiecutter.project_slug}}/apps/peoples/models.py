@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.urls import reverse
 
 from apps.core.models import BaseModel
 
@@ -26,6 +27,9 @@ class People(AbstractUser, BaseModel):
 
     def __str__(self):
         return f"{self.peoplename} ({self.peoplecode})"
+
+    def get_absolute_url(self):
+        return reverse("peoples:people-detail", args=[self.pk])
 
 
 class PeopleProfile(models.Model):

@@ -1,4 +1,5 @@
 from apps.core.views.forms import AtomicFormView
+from apps.core.views.pages import RecordDetailView, RecordListView
 
 from .forms import PeopleForm
 from .models import People
@@ -15,3 +16,19 @@ class PeopleFormView(AtomicFormView):
             return self.done(person)
         person = update_person(author=request.user, person=form.instance, **form.cleaned_data)
         return self.done(person, created=False)
+
+
+class PeopleListView(RecordListView):
+    model = People
+    columns = ("peoplecode", "peoplename", "username", "email", "site", "is_active")
+    filter_fields = ("is_active",)
+    search_fields = ("peoplecode", "peoplename", "username", "email")
+    list_select_related = ("site",)
+    create_url_name = "peoples:people-create"
+
+
+class PeopleDetailView(RecordDetailView):
+    model = People
+    template_name = "peoples/people_detail.html"
+    fields = ("peoplecode", "username", "email", "mobno", "client", "site", "is_active", "organizational.location")
+    list_select_related = ("client", "site", "organizational")
