@@ -7,4 +7,5 @@ class ActivityConfig(AppConfig):
     verbose_name = "Assets and maintenance"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        # Connect the receivers and register the home-page sections.
+        from . import home, signals  # noqa: F401

@@ -55,7 +55,7 @@ class AssetListView(RecordListView):
     columns = ("assetcode", "assetname", "category", "status", "site", "location")
     filter_fields = ("status", "enable")
     search_fields = ("assetcode", "assetname", "location")
-    list_select_related = ("category", "site")
+    list_select_related = ("category__tatype", "site")
     create_url_name = "activity:asset-create"
 
 
@@ -63,7 +63,7 @@ class AssetDetailView(RecordDetailView):
     model = Asset
     template_name = "activity/asset_detail.html"
     fields = ("status", "assetname", "category", "site", "location", "enable")
-    list_select_related = ("category", "site")
+    list_select_related = ("category__tatype", "site")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -7,4 +7,5 @@ class PeoplesConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
+        # Connect the receivers and register the home-page sections.
+        from . import home, signals  # noqa: F401

@@ -122,7 +122,7 @@ class WorkPermitListView(RecordListView):
     columns = ("permit_name", "permit_type", "status", "site", "cuser", "cdtz")
     filter_fields = ("status",)
     search_fields = ("permit_name", "remarks")
-    list_select_related = ("permit_type", "site", "cuser")
+    list_select_related = ("permit_type__tatype", "site", "cuser")
     create_url_name = "work_order_management:workpermit-create"
 
 
@@ -130,7 +130,7 @@ class WorkPermitDetailView(RecordDetailView):
     model = WorkPermit
     template_name = "work_order_management/workpermit_detail.html"
     fields = ("status", "permit_type", "site", "cuser", "cdtz", "remarks")
-    list_select_related = ("permit_type", "site", "cuser")
+    list_select_related = ("permit_type__tatype", "site", "cuser")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -1,19 +1,22 @@
-"""The start page links to the forms that exist, and staff to the transaction dashboard."""
+"""The start page: visitors are asked to sign in; signed-in people see their day."""
 
 from django.contrib.auth import get_user_model
 
 
-def test_home_lists_the_form_views(client, db):
+def test_visitors_are_invited_to_sign_in(client, db):
     response = client.get("/")
     assert response.status_code == 200
-    assert b"New work permit" in response.content
-    assert b"Transaction health" not in response.content
+    page = response.content.decode()
+    assert 'href="/accounts/login/"' in page
+    assert "Transaction health" not in page
 
 
-def test_staff_see_the_transaction_dashboard_link(client, db):
+def test_staff_see_their_day_and_the_transaction_dashboard_link(client, db):
     staff = get_user_model().objects.create_user(
         username="ops", password="x-long-enough-password", peoplecode="OPS", peoplename="Ops", is_staff=True
     )
     client.force_login(staff)
     response = client.get("/")
-    assert b'href="/admin/transaction-health/"' in response.content
+    page = response.content.decode()
+    assert "Your day" in page and "Attendance" in page
+    assert 'href="/admin/transaction-health/"' in page

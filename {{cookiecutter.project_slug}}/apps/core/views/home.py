@@ -1,30 +1,57 @@
-from django.urls import NoReverseMatch, reverse
+"""The home page: a person's day, made of sections the apps contribute.
+
+``apps.core`` knows no domain app, so each app registers its sections (``home_section``) from
+its ``AppConfig.ready``. A section is a function of the request returning a ``HomeSection`` or
+None (nothing for this person); each runs a small, bounded number of queries.
+"""
+
+from dataclasses import dataclass, field
+
 from django.views.generic import TemplateView
 
-FORM_LINKS = [
-    ("New client", "onboarding:client-create"),
-    ("New site", "onboarding:site-create"),
-    ("New type assist", "onboarding:typeassist-create"),
-    ("New person", "peoples:people-create"),
-    ("New asset", "activity:asset-create"),
-    ("New PPM job", "activity:job-create"),
-    ("Check in / out", "attendance:event-create"),
-    ("New vendor", "work_order_management:vendor-create"),
-    ("New work order", "work_order_management:workorder-create"),
-    ("New work permit", "work_order_management:workpermit-create"),
-]
+_SECTIONS = []
+
+
+@dataclass
+class HomeItem:
+    label: str
+    url: str
+    note: str = ""
+
+
+@dataclass
+class HomeSection:
+    title: str
+    items: list = field(default_factory=list)
+    #: What to say when ``items`` is empty.
+    empty: str = "Nothing for now."
+    #: (label, url) of the page with everything of this kind.
+    more: tuple | None = None
+
+
+def home_section(order):
+    """Register the decorated ``function(request)`` as a home-page section; lower ``order`` first."""
+
+    def register(function):
+        _SECTIONS.append((order, function))
+        _SECTIONS.sort(key=lambda entry: entry[0])
+        return function
+
+    return register
 
 
 class HomeView(TemplateView):
-    """A start page that links to the form views that exist in this project."""
+    """Signed-in people see their day; visitors are invited to sign in."""
 
     template_name = "core/home.html"
 
     def get_context_data(self, **kwargs):
-        links = []
-        for label, name in FORM_LINKS:
-            try:
-                links.append((label, reverse(name)))
-            except NoReverseMatch:
-                continue
-        return {**super().get_context_data(**kwargs), "forms": links}
+        context = super().get_context_data(**kwargs)
+        sections = []
+        if self.request.user.is_authenticated:
+            for _order, function in _SECTIONS:
+                section = function(self.request)
+                if section is not None:
+                    sections.append(section)
+        context["sections"] = sections
+        return context

@@ -1,0 +1,60 @@
+"""The work-order app's part of the home page: permits waiting for the person, open work orders."""
+
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from apps.core.access.roles import Role, role_names
+from apps.core.access.scoping import visible_to
+from apps.core.views.home import HomeItem, HomeSection, home_section
+
+from .models import PermitApproval, WorkOrder, WorkPermit
+
+
+@home_section(order=30)
+def permits_waiting(request):
+    """Permits on which it is the person's turn: verifiers first, approvers once verified."""
+    verification_pending = PermitApproval.objects.filter(
+        permit=OuterRef("permit"), role=PermitApproval.Role.VERIFIER, decision=PermitApproval.Decision.PENDING
+    )
+    turns = (
+        PermitApproval.objects.filter(
+            people=request.user, decision=PermitApproval.Decision.PENDING, permit__status=WorkPermit.Status.PENDING
+        )
+        .annotate(verification_pending=Exists(verification_pending))
+        .filter(Q(role=PermitApproval.Role.VERIFIER) | Q(verification_pending=False))
+        .select_related("permit")
+        .order_by("permit__cdtz")[:10]
+    )
+    if not turns:
+        return None
+    return HomeSection(
+        "Permits waiting for you",
+        [
+            HomeItem(str(turn.permit), turn.permit.get_absolute_url(), f"to {turn.get_role_display().lower()}")
+            for turn in turns
+        ],
+    )
+
+
+@home_section(order=50)
+def open_work_orders(request):
+    """For supervisors: work orders not finished yet, overdue ones first."""
+    if not (request.user.is_staff or Role.SUPERVISOR in role_names(request.user)):
+        return None
+    finished = (WorkOrder.WorkStatus.COMPLETED, WorkOrder.WorkStatus.CLOSED, WorkOrder.WorkStatus.CANCELLED)
+    orders = visible_to(request.user, WorkOrder.objects.exclude(workstatus__in=finished)).order_by(
+        "expirydatetime", "-cdtz"
+    )[:10]
+    now = timezone.now()
+
+    def note(order):
+        overdue = order.expirydatetime is not None and order.expirydatetime < now
+        return order.get_workstatus_display() + (", overdue" if overdue else "")
+
+    return HomeSection(
+        "Open work orders",
+        [HomeItem(str(order), order.get_absolute_url(), note(order)) for order in orders],
+        empty="No open work order.",
+        more=("All work orders", reverse("work_order_management:workorder-list")),
+    )
