@@ -44,31 +44,88 @@ class WorkOrderForm(AtomicModelForm):
         return cleaned
 
 
-class WorkPermitForm(AtomicModelForm):
-    """A permit with its checklist given as a JSON list of answers.
+class ChecklistRowForm(forms.Form):
+    """One question of a permit's checklist, with its answer."""
 
-    Each item is ``{"question": ..., "answertype": "TEXT|MULTILINE|NUMERIC|CHECKBOX|DATE",
-    "answer": ..., "ismandatory": false, "seqno": 1}``; ``seqno`` defaults to the position.
+    question = forms.CharField(max_length=500)
+    answertype = forms.ChoiceField(label="Answer type", choices=WomDetails.AnswerType.choices)
+    answer = forms.CharField(required=False, max_length=2000)
+    ismandatory = forms.BooleanField(label="Mandatory", required=False)
+
+    def has_changed(self):
+        """A row counts once it has a question or an answer: a browser always sends the default type."""
+        return any(self[name].data for name in ("question", "answer"))
+
+
+CHECKLIST_PREFIX = "checklist"
+
+
+def checklist_formset(extra_rows=0):
+    """The formset class of checklist rows: three blank rows to fill, plus ``extra_rows``."""
+    return forms.formset_factory(
+        ChecklistRowForm, extra=3 + extra_rows, can_delete=True, max_num=100, validate_max=True
+    )
+
+
+class WorkPermitForm(AtomicModelForm):
+    """A permit with its checklist.
+
+    A browser fills the checklist as rows (the ``checklist`` formset: add a row with the "Add a
+    question" button, blank rows are left out, a ticked "Delete" removes one). A script may send
+    ``details`` instead, a JSON list of ``{"question", "answertype", "answer", "ismandatory",
+    "seqno"}`` (``seqno`` defaults to the position).
     """
 
     site = forms.ModelChoiceField(queryset=Bt.objects.none())
-    details = forms.JSONField(
-        initial=list, help_text='A JSON list, e.g. [{"question": "Area isolated?", "answertype": "CHECKBOX", '
-        '"answer": "true", "ismandatory": true}]'
-    )  # fmt: skip
+    details = forms.JSONField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = WorkPermit
         fields = ["site", "permit_type", "remarks", "details"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, extra_rows=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = _sites_of(self.request)
         self.fields["permit_type"].queryset = permit_types()
+        self.checklist = None
+        if not self.is_bound or f"{CHECKLIST_PREFIX}-TOTAL_FORMS" in self.data:
+            formset_class = checklist_formset(extra_rows)
+            self.checklist = formset_class(data=self.data if self.is_bound else None, prefix=CHECKLIST_PREFIX)
+
+    def is_valid(self):
+        valid = super().is_valid()
+        return (self.checklist is None or self.checklist.is_valid()) and valid
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.checklist is not None and self.checklist.is_valid():
+            cleaned["details"] = self._rows_as_details()
+        if not cleaned.get("details") and "details" not in self.errors:
+            self.add_error(None if self.checklist is not None else "details", "Add at least one checklist question.")
+        return cleaned
+
+    def _rows_as_details(self):
+        """The filled-in, not deleted rows as checklist answers; each row's own errors stay on it."""
+        details = []
+        for row in self.checklist.forms:
+            if not row.has_changed() or row.cleaned_data.get("DELETE"):
+                continue
+            data = {name: row.cleaned_data[name] for name in ("question", "answertype", "answer", "ismandatory")}
+            answer = WomDetails(**data, seqno=len(details) + 1)
+            try:
+                answer.clean()
+            except ValidationError as exc:
+                for field, messages in exc.message_dict.items():
+                    row.add_error(field if field in row.fields else None, messages)
+                self.add_error(None, f"Checklist question {len(details) + 1}: {' '.join(exc.messages)}")
+            details.append(data)
+        return details
 
     def clean_details(self):
         """Every item must be a valid answer; all problems are reported, each with its index."""
         details = self.cleaned_data["details"]
+        if details in (None, "", []):
+            return []
         if not isinstance(details, list) or not all(isinstance(item, dict) for item in details):
             raise ValidationError("Give a JSON list of objects, one per question.")
         problems, seen = [], set()

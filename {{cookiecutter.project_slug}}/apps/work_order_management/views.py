@@ -1,10 +1,11 @@
 from django.core.exceptions import ValidationError
+from django.shortcuts import render
 
 from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
 from apps.core.views.pages import RecordDetailView, RecordListView
 
-from .forms import VendorForm, WorkOrderForm, WorkPermitForm
+from .forms import CHECKLIST_PREFIX, VendorForm, WorkOrderForm, WorkPermitForm
 from .models import PermitApproval, Vendor, WorkOrder, WorkPermit
 from .services import (
     create_vendor,
@@ -42,6 +43,20 @@ class WorkPermitFormView(AtomicFormView):
     model = WorkPermit
     form_class = WorkPermitForm
     title = "New work permit"
+    template_name = "work_order_management/workpermit_form.html"
+    submit_label = "Raise the permit"
+
+    def post(self, request, *args, **kwargs):
+        """The "Add a question" button: the form again with one more blank row; nothing is validated or saved."""
+        if "add_row" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        data = request.POST.copy()
+        total = f"{CHECKLIST_PREFIX}-TOTAL_FORMS"
+        if data.get(total, "").isdigit():
+            data[total] = str(min(int(data[total]) + 1, 100))
+        form = self.get_form(data=data, instance=None)
+        context = {**self.get_context_data(form, None), "refreshing": True}
+        return render(request, self.template_name, context)
 
     def handle_valid_form(self, form, request, create):
         permit = create_work_permit(author=request.user, **form.cleaned_data)

@@ -112,3 +112,55 @@ def test_browser_permit_form_with_a_bad_checklist_keeps_the_input(web_client, si
     assert response.status_code == 400
     assert "kept remark" in response.content.decode()
     assert rows.changed() == {}
+
+
+def _checklist(rows, total=None):
+    """The checklist formset's fields for ``rows`` of (question, answertype, answer, mandatory)."""
+    data = {"checklist-TOTAL_FORMS": str(total or len(rows)), "checklist-INITIAL_FORMS": "0"}
+    for index, (question, answertype, answer, mandatory) in enumerate(rows):
+        data.update(
+            {
+                f"checklist-{index}-question": question,
+                f"checklist-{index}-answertype": answertype,
+                f"checklist-{index}-answer": answer,
+            }
+        )
+        if mandatory:
+            data[f"checklist-{index}-ismandatory"] = "on"
+    return data
+
+
+def test_a_permit_is_raised_with_checklist_rows_not_json(web_client, site_bt, permit_type, approvers):
+    page = web_client.get(reverse("work_order_management:workpermit-create")).content.decode()
+    assert 'name="checklist-0-question"' in page and 'type="hidden" name="details"' in page
+    rows = [("Area isolated?", "CHECKBOX", "true", True), ("Gas (ppm)", "NUMERIC", "3", True), ("", "TEXT", "", False)]
+    data = {"site": site_bt.pk, "permit_type": permit_type.pk, "remarks": "", **_checklist(rows)}
+    response = web_client.post(reverse("work_order_management:workpermit-create"), data, **BROWSER)
+    assert response.status_code == 303, response.content.decode()[:3000]
+    permit = WorkPermit.objects.get()
+    assert list(permit.details.values_list("seqno", "question")) == [(1, "Area isolated?"), (2, "Gas (ppm)")]
+    assert response["Location"] == permit.get_absolute_url()
+
+
+def test_a_bad_checklist_row_is_shown_on_its_row_and_nothing_is_written(
+    web_client, site_bt, permit_type, approvers, wom_rows
+):
+    rows_before = wom_rows()
+    rows = [("Gas (ppm)", "NUMERIC", "low", True)]
+    data = {"site": site_bt.pk, "permit_type": permit_type.pk, "remarks": "kept", **_checklist(rows)}
+    response = web_client.post(reverse("work_order_management:workpermit-create"), data, **BROWSER)
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "is not a number" in page and 'value="low"' in page and "kept" in page
+    assert rows_before.changed() == {}
+
+
+def test_add_a_question_shows_one_more_row_and_writes_nothing(web_client, site_bt, permit_type, wom_rows):
+    rows_before = wom_rows()
+    data = {"site": site_bt.pk, "permit_type": permit_type.pk, **_checklist([("Q1", "TEXT", "a", False)], total=3)}
+    response = web_client.post(reverse("work_order_management:workpermit-create"), {**data, "add_row": "1"}, **BROWSER)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'name="checklist-3-question"' in page and 'value="Q1"' in page
+    assert "This field is required" not in page
+    assert rows_before.changed() == {}
