@@ -18,6 +18,7 @@ class AssetAdmin(UserInfoAdmin):
     """
 
     list_display = ["assetcode", "assetname", "status", "client", "site", "enable"]
+    list_select_related = ("client", "site")
     list_filter = ["status", "enable"]
     search_fields = ["assetcode", "assetname"]
 
@@ -29,6 +30,7 @@ class AssetAdmin(UserInfoAdmin):
 @admin.register(AssetLog)
 class AssetLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["asset", "oldstatus", "newstatus", "changed_by", "cdtz"]
+    list_select_related = ("asset", "changed_by")
     list_filter = ["newstatus"]
 
 
@@ -37,6 +39,7 @@ class JobAdmin(UserInfoAdmin):
     """Jobs are created through the form or the API, which generate their occurrences with them."""
 
     list_display = ["jobname", "asset", "people", "frequency", "fromdate", "uptodate"]
+    list_select_related = ("asset", "people")
     list_filter = ["frequency"]
     search_fields = ["jobname"]
 
@@ -63,4 +66,5 @@ class JobAdmin(UserInfoAdmin):
 @admin.register(Jobneed)
 class JobneedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["job", "plandatetime", "expirydatetime", "jobstatus", "performedby"]
+    list_select_related = ("job", "performedby")
     list_filter = ["jobstatus"]

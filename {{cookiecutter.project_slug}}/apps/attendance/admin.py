@@ -10,6 +10,7 @@ class PeopleEventlogAdmin(UserInfoAdmin):
     """Corrections only: events are opened by checking in, so they cannot be added here."""
 
     list_display = ["people", "datefor", "punchintime", "punchouttime", "site"]
+    list_select_related = ("people", "site")
     list_filter = ["datefor"]
     date_hierarchy = "datefor"
 

@@ -8,6 +8,7 @@ from .models import Bt, SuperTypeAssist, TypeAssist
 @admin.register(Bt)
 class BtAdmin(UserInfoAdmin):
     list_display = ["bucode", "buname", "identifier", "parent", "enable"]
+    list_select_related = ("parent",)
     list_filter = ["identifier", "enable"]
     search_fields = ["bucode", "buname"]
 
@@ -21,5 +22,6 @@ class SuperTypeAssistAdmin(UserInfoAdmin):
 @admin.register(TypeAssist)
 class TypeAssistAdmin(UserInfoAdmin):
     list_display = ["tacode", "taname", "tatype", "client"]
+    list_select_related = ("tatype", "client")
     list_filter = ["tatype"]
     search_fields = ["tacode", "taname"]

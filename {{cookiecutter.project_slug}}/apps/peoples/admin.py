@@ -18,6 +18,7 @@ class PeopleOrganizationalInline(admin.StackedInline):
 @admin.register(People)
 class PeopleAdmin(UserAdmin):
     list_display = ["peoplecode", "peoplename", "username", "client", "site", "is_staff", "is_active"]
+    list_select_related = ("client", "site")
     list_filter = ["is_staff", "is_active", "client"]
     search_fields = ["peoplecode", "peoplename", "username", "email"]
     fieldsets = [

@@ -17,6 +17,7 @@ from .models import (
 @admin.register(Vendor)
 class VendorAdmin(UserInfoAdmin):
     list_display = ["code", "name", "email", "client", "enable"]
+    list_select_related = ("client",)
     list_filter = ["enable", "client"]
     search_fields = ["code", "name", "email"]
 
@@ -24,6 +25,7 @@ class VendorAdmin(UserInfoAdmin):
 @admin.register(Approver)
 class ApproverAdmin(UserInfoAdmin):
     list_display = ["people", "identifier", "approverfor", "site"]
+    list_select_related = ("people", "site")
     list_filter = ["identifier", "approverfor", "site"]
     search_fields = ["people__peoplename", "people__peoplecode"]
 
@@ -40,6 +42,7 @@ class WorkOrderAdmin(UserInfoAdmin):
     """Work orders are raised through the service, which numbers them; here they can be edited."""
 
     list_display = ["number", "description", "vendor", "priority", "workstatus", "site", "plandatetime"]
+    list_select_related = ("vendor", "site")
     list_filter = ["workstatus", "priority", "site"]
     search_fields = ["number", "description"]
     readonly_fields = ["number", "sequence"]
@@ -52,12 +55,14 @@ class WorkOrderAdmin(UserInfoAdmin):
 @admin.register(WorkOrderHistory)
 class WorkOrderHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["workorder", "action", "workstatus", "changed_by", "at"]
+    list_select_related = ("workorder", "changed_by")
     list_filter = ["action", "workstatus"]
 
 
 @admin.register(WorkOrderSequence)
 class WorkOrderSequenceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["client", "year", "last_number"]
+    list_select_related = ("client",)
 
 
 class PermitApprovalInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -79,6 +84,7 @@ class WorkPermitAdmin(UserInfoAdmin):
     """Permits are raised and decided through the services, which assign and record the approvers."""
 
     list_display = ["permit_name", "permit_type", "status", "site", "cdtz"]
+    list_select_related = ("permit_type__tatype", "site")
     list_filter = ["status", "site"]
     search_fields = ["permit_name"]
     readonly_fields = ["permit_name", "sequence", "status"]
