@@ -35,7 +35,7 @@ def wants_json(request):
     Browsers always name ``text/html`` in ``Accept``; ``fetch``, XHR, curl and API clients do not
     (or prefer JSON). htmx requests are page requests: they swap HTML fragments.
     """
-    if request.headers.get("HX-Request"):
+    if getattr(request, "htmx", False):
         return False
     if request.headers.get("X-Requested-With") == "XMLHttpRequest":
         return True

@@ -150,6 +150,12 @@ def test_a_facility_teams_day_in_the_browser(live_server, team):
         assert Jobneed.objects.filter(jobstatus=Jobneed.Status.COMPLETED, performedby=team["tech"]).count() == 1
 
         tech.open("/work-orders/permits/new/")
+        driver.find_element(By.NAME, "checklist-0-question").send_keys("Kept while a row is added")
+        driver.find_element(By.XPATH, "//button[normalize-space()='Add a question']").click()
+        WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.NAME, "checklist-3-question"))
+        first_question = driver.find_element(By.NAME, "checklist-0-question")
+        assert first_question.get_attribute("value") == "Kept while a row is added"
+        first_question.clear()
         Select(driver.find_element(By.NAME, "site")).select_by_visible_text("Acme HQ (ACME-HQ)")
         Select(driver.find_element(By.NAME, "permit_type")).select_by_index(1)
         for index, (question, answertype, answer) in enumerate(
@@ -184,6 +190,12 @@ def test_a_facility_teams_day_in_the_browser(live_server, team):
 
         supervisor = Visit(driver, live_server, team["supervisor"])
         supervisor.sign_in()
+        supervisor.open("/activity/assets/")
+        page = driver.find_element(By.TAG_NAME, "html")
+        driver.find_element(By.NAME, "q").send_keys("no such asset")
+        WebDriverWait(driver, 20).until(lambda d: "Nothing to show" in d.find_element(By.ID, "results").text)
+        assert driver.find_element(By.TAG_NAME, "html") == page, "the list was filtered in place, not reloaded"
+        assert "q=no%20such%20asset" in driver.current_url
         supervisor.open("/work-orders/new/")
         driver.find_element(By.NAME, "description").send_keys("Replace the filters of AHU-1")
         Select(driver.find_element(By.NAME, "vendor")).select_by_visible_text("Fix-It Ltd (FIXIT)")
