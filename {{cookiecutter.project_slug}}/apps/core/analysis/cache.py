@@ -1,0 +1,62 @@
+"""The analysis of a tree, kept on disk until a file of the tree changes.
+
+Django runs its system checks at every ``manage.py`` command and every ``runserver`` reload.
+Analysing the project takes a second or two; finding out that nothing changed takes a walk of
+the directories and one ``stat`` per file. The key covers every analysed file's path, size and
+modification time, because a finding in one file can depend on another (the helper a ``with``
+uses, the function a call runs, the receivers a save fires), and the analyser's own version.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from .config import DEFAULT_EXCLUDE, find_pyproject
+from .findings import Finding
+from .sources import python_files
+
+#: Bump when the analysis changes what it reports for the same files.
+VERSION = "2"
+
+
+def tree_key(paths, root):
+    """A digest of every Python file under ``paths`` (path, size, mtime) and the project config."""
+    digest = hashlib.sha256(VERSION.encode())
+    files = list(python_files(paths, root, DEFAULT_EXCLUDE))
+    pyproject = find_pyproject(root)
+    if pyproject is not None:
+        files.append(pyproject)
+    for file in files:
+        stat = os.stat(file)
+        digest.update(f"{file}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def default_cache_file(root):
+    name = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"transaction-usage-{name}.json"
+
+
+def cached_findings(paths, root, cache_file=None):
+    """The findings for ``paths``, from ``cache_file`` when the tree has not changed since."""
+    from .transaction_usage import analyse_paths
+
+    cache_file = Path(cache_file) if cache_file is not None else default_cache_file(root)
+    key = tree_key(paths, root)
+    try:
+        stored = json.loads(cache_file.read_text(encoding="utf-8"))
+        if stored.get("key") == key:
+            return [Finding(**item) for item in stored["findings"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    findings = analyse_paths(paths, root=root).findings
+    payload = json.dumps({"key": key, "findings": [finding.__dict__ for finding in findings]})
+    try:
+        partial = cache_file.with_name(f"{cache_file.name}.{os.getpid()}")
+        partial.write_text(payload, encoding="utf-8")
+        os.replace(partial, cache_file)
+    except OSError:
+        pass  # a read-only temp directory costs speed, not correctness
+    return findings
