@@ -93,7 +93,12 @@ def _check_file(index, path):
     return kept, entry_points
 
 
-def _analyse_index(index, paths, report):
+def _analyse_index(index, paths, report, named=None):
+    """Check ``paths`` of the index; the text pre-filter skips files found by walking a directory.
+
+    Files named one by one (``named``; all of them when ``None``) are always parsed, so that a
+    syntax error in a file someone asked about is reported.
+    """
     helper_names = tuple(index.helpers)
     for path in paths:
         report.files.append(path)
@@ -102,7 +107,7 @@ def _analyse_index(index, paths, report):
             fix = "make the file readable UTF-8 (or declare its encoding)"
             report.findings.append(Finding("TXN000", path, 1, "", f"could not read {path}: {text}", fix))
             continue
-        if not needs_analysis(text, path, helper_names):
+        if named is not None and path not in named and not needs_analysis(text, path, helper_names):
             report.statistics.skipped += 1
             continue
         findings, entry_points = _check_file(index, path)
@@ -168,7 +173,8 @@ def analyse_paths(
             texts[shown] = staged_texts[by_shown[shown]]
     index = ProjectIndex(texts, config)
     report = Report(statistics=Statistics())
-    _analyse_index(index, analysed, report)
+    named = {display_path(path, root) for path in paths if Path(path).is_file()}
+    _analyse_index(index, analysed, report, named)
     report.statistics.seconds = time.perf_counter() - started
     return report
 
