@@ -24,7 +24,7 @@ VERSION = "2"
 def tree_key(paths, root):
     """A digest of every Python file under ``paths`` (path, size, mtime) and the project config."""
     digest = hashlib.sha256(VERSION.encode())
-    files = list(python_files(paths, root, DEFAULT_EXCLUDE))
+    files = [file for file, _ in python_files(paths, root, DEFAULT_EXCLUDE)]
     pyproject = find_pyproject(root)
     if pyproject is not None:
         files.append(pyproject)

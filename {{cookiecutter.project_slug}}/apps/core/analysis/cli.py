@@ -8,7 +8,9 @@ malformed ``[tool.transaction-usage]``).
 import argparse
 import json
 import sys
+from dataclasses import replace
 
+from .config import DEFAULT_EXCLUDE, load_config
 from .findings import format_report
 from .names import RULES
 from .sources import find_root
@@ -48,6 +50,11 @@ def _parser():
         metavar="PATTERN",
         help="skip files whose path matches this fnmatch pattern (e.g. '*/tests/*'); may be repeated",
     )
+    parser.add_argument(
+        "--no-default-exclude",
+        action="store_true",
+        help="also analyse what is skipped by default (migrations directories)",
+    )
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format")
     parser.add_argument("--json", action="store_true", help="same as --format json")
     parser.add_argument(
@@ -81,7 +88,12 @@ def main(argv=None):
     if tree is None and args.staged:
         tree = [str(find_root(".") if args.root is None else args.root)]
     try:
-        report = analyse_paths(paths, root=args.root, staged=args.staged, exclude=args.exclude, tree=tree)
+        config = load_config(args.root or find_root("."))
+        if args.no_default_exclude:
+            config = replace(config, exclude=tuple(p for p in config.exclude if p not in DEFAULT_EXCLUDE))
+        report = analyse_paths(
+            paths, root=args.root, staged=args.staged, exclude=args.exclude, tree=tree, config=config
+        )
     except FileNotFoundError as error:
         print(f"validate-transaction-usage: no such file or directory: {error.args[0]}", file=sys.stderr)
         return 2

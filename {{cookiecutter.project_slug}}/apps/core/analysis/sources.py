@@ -45,34 +45,44 @@ def is_excluded(relative, patterns):
 
 
 def python_files(paths, root, exclude=()):
-    """The ``.py`` files named by ``paths``, directories searched recursively, each once.
+    """``(path, shown)`` for the ``.py`` files named by ``paths``, directories searched recursively.
 
-    ``exclude`` patterns apply to files found in directories; a file named on its own is always
-    analysed. A path that does not exist raises ``FileNotFoundError``.
+    ``shown`` is the ``/``-separated path relative to ``root`` used in reports. ``exclude``
+    patterns apply to files found in directories; a file named on its own is always analysed. A
+    path that does not exist raises ``FileNotFoundError``.
     """
+    root = os.path.realpath(root)
     seen = set()
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            candidates = []
+        path = os.path.realpath(raw)
+        if os.path.isdir(path):
             for directory, subdirectories, names in os.walk(path):
                 subdirectories[:] = sorted(
                     name for name in subdirectories if not name.startswith(".") and name not in _SKIPPED_DIRECTORIES
                 )
+                prefix = _shown(directory, root)
+                prefix = "" if prefix == "." else prefix + "/"
                 for name in sorted(names):
                     if name.endswith(".py"):
-                        candidate = Path(directory, name)
-                        if not is_excluded(display_path(candidate, root), exclude):
-                            candidates.append(candidate)
-        elif path.exists():
-            candidates = [path] if path.suffix == ".py" else []
+                        shown = prefix + name
+                        if shown not in seen and not is_excluded(shown, exclude):
+                            seen.add(shown)
+                            yield os.path.join(directory, name), shown
+        elif os.path.exists(path):
+            shown = _shown(path, root)
+            if path.endswith(".py") and shown not in seen:
+                seen.add(shown)
+                yield path, shown
         else:
             raise FileNotFoundError(raw)
-        for candidate in candidates:
-            key = os.path.normpath(candidate)
-            if key not in seen:
-                seen.add(key)
-                yield candidate
+
+
+def _shown(path, root):
+    if path == root:
+        return "."
+    if path.startswith(root + os.sep):
+        return path[len(root) + 1 :].replace(os.sep, "/")
+    return Path(path).as_posix()
 
 
 def find_root(start):
@@ -98,8 +108,8 @@ def read_working_copy(path):
 
 def read_staged(paths, cwd):
     """The staged text of each path, from git's index in one ``git cat-file --batch`` call."""
-    relatives = [os.path.relpath(Path(path).resolve(), cwd) for path in paths]
-    request = "".join(f":{Path(relative).as_posix()}\n" for relative in relatives).encode()
+    relatives = [os.path.relpath(os.path.realpath(path), os.path.realpath(cwd)) for path in paths]
+    request = "".join(f":./{Path(relative).as_posix()}\n" for relative in relatives).encode()
     result = subprocess.run(["git", "cat-file", "--batch"], input=request, capture_output=True, check=False, cwd=cwd)
     if result.returncode != 0:
         raise OSError(result.stderr.decode(errors="replace").strip() or "git cat-file failed")

@@ -40,7 +40,6 @@ from .index import ProjectIndex
 from .module import ParsedModule
 from .names import BOUNDARY_BASES, BOUNDARY_HELPERS, RULES
 from .sources import (
-    display_path,
     find_root,
     needs_analysis,
     parse_suppressions,
@@ -126,17 +125,17 @@ def analyse_source(source: str, path: str, config: Config | None = None) -> list
     return report.findings
 
 
-def _read_all(files, root):
-    texts = {}
-    for file in files:
-        shown = display_path(file, root)
+def _read_all(files):
+    texts, locations = {}, {}
+    for file, shown in files:
         if shown in texts:
             continue
+        locations[shown] = file
         try:
             texts[shown] = read_working_copy(file)
         except (OSError, UnicodeDecodeError, SyntaxError) as error:
             texts[shown] = error
-    return texts
+    return texts, locations
 
 
 def analyse_paths(
@@ -161,19 +160,18 @@ def analyse_paths(
     config = config if config is not None else load_config(root)
     patterns = tuple(config.exclude) + tuple(exclude or ())
     files = list(python_files(paths, root, patterns))
-    analysed = list(dict.fromkeys(display_path(file, root) for file in files))
-    texts = _read_all(files, root)
+    analysed = [shown for _, shown in files]
+    texts, locations = _read_all(files)
     if tree is not None:
-        for shown, text in _read_all(python_files(tree, root, patterns), root).items():
-            texts.setdefault(shown, text)
+        tree_files = [(file, shown) for file, shown in python_files(tree, root, patterns) if shown not in texts]
+        texts.update(_read_all(tree_files)[0])
     if staged:
-        by_shown = {display_path(file, root): file for file in files}
-        staged_texts = read_staged([by_shown[shown] for shown in analysed], Path.cwd())
+        staged_texts = read_staged([locations[shown] for shown in analysed], Path.cwd())
         for shown in analysed:
-            texts[shown] = staged_texts[by_shown[shown]]
+            texts[shown] = staged_texts[locations[shown]]
     index = ProjectIndex(texts, config)
     report = Report(statistics=Statistics())
-    named = {display_path(path, root) for path in paths if Path(path).is_file()}
+    named = {shown for file, shown in python_files([p for p in paths if Path(p).is_file()], root)}
     _analyse_index(index, analysed, report, named)
     report.statistics.seconds = time.perf_counter() - started
     return report
