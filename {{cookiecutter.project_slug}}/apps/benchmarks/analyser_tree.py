@@ -25,11 +25,11 @@ class {name}(models.Model):
         ordering = ["name"]
 
     def __str__(self):
-        return f"{{self.code}} {{self.name}}"
+        return " ".join([self.code, self.name])
 
     @property
     def label(self):
-        return self.name.title() if self.enabled else f"({{self.name}})"
+        return self.name.title() if self.enabled else "(" + self.name + ")"
 '''
 
 MIGRATION = """
