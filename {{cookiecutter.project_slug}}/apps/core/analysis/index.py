@@ -21,6 +21,9 @@ from .sources import parse
 _CONTEXT_MANAGER_DECORATORS = frozenset({"contextmanager", "asynccontextmanager"})
 _SAVE_SIGNALS = frozenset({"post_save", "pre_save"})
 _AFTER_COMMIT_NAME = re.compile(r"on_commit|after_commit")
+#: Text a file defining a boundary helper must contain besides ``atomic``: a context manager, an
+#: ``__enter__``, a nested (indented) function, or a ``return`` of a boundary.
+_HELPER_SHAPES = re.compile(r"contextmanager|__enter__|^[ \t]+(?:async[ \t]+)?def |return[^\n]*atomic", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,11 @@ class ProjectIndex:
         ``__enter__`` opens one. Helpers may build on each other, so this runs until no new one
         turns up.
         """
-        candidates = [path for path in self.mentioning("atomic") if self.analysis(path) is not None]
+        candidates = [
+            path
+            for path in self.mentioning("atomic")
+            if _HELPER_SHAPES.search(self.texts[path]) and self.analysis(path) is not None
+        ]
         for _ in range(4):
             changed = False
             for path in candidates:
