@@ -35,8 +35,17 @@ def tree_key(paths, root):
 
 
 def default_cache_file(root):
+    """A file of the temporary directory named after the project and the user running it."""
     name = hashlib.sha256(str(Path(root).resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"transaction-usage-{name}.json"
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"transaction-usage-{user}-{name}.json"
+
+
+def _read_own(path):
+    """The cache file's text, only when this user wrote it: another user's file could hide findings."""
+    if hasattr(os, "getuid") and path.stat().st_uid != os.getuid():
+        raise OSError(f"{path} belongs to another user")
+    return path.read_text(encoding="utf-8")
 
 
 def cached_findings(paths, root, cache_file=None):
@@ -46,7 +55,7 @@ def cached_findings(paths, root, cache_file=None):
     cache_file = Path(cache_file) if cache_file is not None else default_cache_file(root)
     key = tree_key(paths, root)
     try:
-        stored = json.loads(cache_file.read_text(encoding="utf-8"))
+        stored = json.loads(_read_own(cache_file))
         if stored.get("key") == key:
             return [Finding(**item) for item in stored["findings"]]
     except (OSError, ValueError, TypeError, KeyError):

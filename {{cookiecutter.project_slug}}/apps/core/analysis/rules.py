@@ -489,7 +489,7 @@ class ModuleAnalysis:
             message += ": a failure part-way leaves the earlier writes committed"
         if isinstance(fn.node, ast.AsyncFunctionDef):
             fix = ASYNC_FIX
-        elif kind in {"service", "task", "command"}:
+        elif kind == "service" or fn.class_node is None:
             fix = SERVICE_FIX
         else:
             fix = VIEW_FIX.format(base="AtomicModelViewSet" if kind == "api view" else "AtomicFormView")

@@ -774,3 +774,19 @@ def test_statistics_count_files_and_findings_per_rule(tmp_path, capsys, monkeypa
     assert re.search(r"4 file\(s\) analysed in [\d.]+ s \(\d+ files/s\): \d+ parsed, \d+ skipped", out)
     assert re.search(r"TXN002\s+5\s", out)
     assert re.search(r"TXN001\s+1\s", out)
+
+
+def test_in_this_project_the_fix_names_send_task_on_commit(tmp_path):
+    from pathlib import Path
+
+    project = Path(__file__).resolve().parents[3]
+    service = tmp_path / "apps" / "shop" / "services.py"
+    service.parent.mkdir(parents=True)
+    service.write_text(
+        "from django.db import transaction\n\nfrom .tasks import notify\n\n\n"
+        "def close(order):\n    with transaction.atomic():\n        order.save()\n        notify.delay(order.pk)\n"
+    )
+    report = analyse_paths([service], root=tmp_path, tree=[project / "apps"])
+    [finding] = report.findings
+    assert finding.code == "TXN002"
+    assert "send_task_on_commit(notify, ...)" in finding.fix
