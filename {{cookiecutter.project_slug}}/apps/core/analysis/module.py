@@ -7,6 +7,7 @@ tree again.
 """
 
 import ast
+import re
 from dataclasses import dataclass
 
 from .names import TRANSACTION_RUNNERS
@@ -81,6 +82,18 @@ def own_nodes(scope):
             pending.extend(ast.iter_child_nodes(node))
 
 
+def _statements(node):
+    """The statements directly inside ``node``'s blocks (bodies, ``else``, handlers, cases)."""
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(node, field, None)
+        if isinstance(block, list):
+            yield from block
+    for handler in getattr(node, "handlers", None) or ():
+        yield from handler.body
+    for case in getattr(node, "cases", None) or ():
+        yield from case.body
+
+
 def module_name(path):
     """The dotted module name of a ``/``-separated path: ``apps/foo/__init__.py`` is ``apps.foo``."""
     parts = path[:-3].split("/") if path.endswith(".py") else path.split("/")
@@ -90,7 +103,13 @@ def module_name(path):
 
 
 class ParsedModule:
-    """One file's tree and the facts about it."""
+    """One file's tree and the facts about it.
+
+    The structure (imports, classes, functions, ``with`` blocks, string assignments) comes from
+    one walk over the statements only. Facts about expressions (which names are called, which
+    are passed on, which functions are handed to a runner or connected to a signal) take a walk
+    of every node, so they are gathered only when a rule asks and the text says they can exist.
+    """
 
     def __init__(self, tree, path, text=""):
         self.tree = tree
@@ -102,18 +121,22 @@ class ParsedModule:
         self.classes = {}
         self.functions = []
         self.scopes = [(tree, "")]
-        self.called = set()
-        self.loaded = {}
-        self.runners = {}
-        self.connected = []
         self.strings = {}
+        #: Functions defined directly in each function, by the containing function's node id.
+        self.children = {}
+        #: Ids of the functions that contain an ``on_commit`` call, nested functions included.
+        self.schedules = set()
+        #: The ``with`` items inside each function (nested functions included), by function id.
+        self.with_items = {}
+        self._stack = []
+        self._expression_facts = None
         self._visit(tree, "", tree)
+        self._mark_on_commit_lines()
         self.module_functions = {fn.name: fn for fn in self.functions if fn.is_module_level}
         self.methods = {fn.qualname: fn for fn in self.functions if fn.class_node is not None}
-        self.passed_on = {name for name, ids in self.loaded.items() if any(i not in self.called for i in ids)}
 
     def _visit(self, node, prefix, container):
-        for child in ast.iter_child_nodes(node):
+        for child in _statements(node):
             if isinstance(child, ast.ClassDef):
                 self.classes.setdefault(child.name, child)
                 self.scopes.append((child, prefix + child.name))
@@ -123,13 +146,15 @@ class ParsedModule:
                 class_node = container if isinstance(container, ast.ClassDef) else None
                 self.functions.append(Function(child, prefix + child.name, container, class_node))
                 self.scopes.append((child, prefix + child.name))
+                if isinstance(container, FUNCTION_TYPES):
+                    self.children.setdefault(id(container), {})[child.name] = child
+                self._stack.append(id(child))
                 self._visit(child, f"{prefix}{child.name}.", child)
+                self._stack.pop()
                 continue
-            if isinstance(child, ast.Name):
-                if isinstance(child.ctx, ast.Load):
-                    self.loaded.setdefault(child.id, []).append(id(child))
-            elif isinstance(child, ast.Call):
-                self._visit_call(child)
+            if isinstance(child, (ast.With, ast.AsyncWith)):
+                for function_id in self._stack:
+                    self.with_items.setdefault(function_id, []).extend(item.context_expr for item in child.items)
             elif isinstance(child, ast.Import):
                 for alias in child.names:
                     if alias.asname:
@@ -141,17 +166,60 @@ class ParsedModule:
                     self.strings.setdefault(child.targets[0].id, []).append(child.value)
             self._visit(child, prefix, container)
 
-    def _visit_call(self, call):
-        self.called.add(id(call.func))
-        name = last_name(call.func)
-        if name in TRANSACTION_RUNNERS:
-            arguments = call.args + [item.value for item in call.keywords]
-            self.runners.update((arg.id, name) for arg in arguments if isinstance(arg, ast.Name))
-        elif name == "connect" and isinstance(call.func, ast.Attribute):
-            candidates = call.args[:1] + [item.value for item in call.keywords if item.arg == "receiver"]
-            for candidate in candidates:
-                if isinstance(candidate, ast.Name):
-                    self.connected.append((candidate.id, call))
+    def _mark_on_commit_lines(self):
+        if "on_commit" not in self.text:
+            return
+        lines = [self.text.count("\n", 0, match.start()) + 1 for match in re.finditer(r"on_commit", self.text)]
+        for fn in self.functions:
+            end = fn.node.end_lineno or fn.node.lineno
+            if any(fn.node.lineno <= line <= end for line in lines):
+                self.schedules.add(id(fn.node))
+
+    # Facts about expressions, gathered on demand
+
+    def _expressions(self):
+        if self._expression_facts is None:
+            called, loaded, runners, connected = set(), {}, {}, []
+            for node in ast.walk(self.tree):
+                if isinstance(node, ast.Name):
+                    if isinstance(node.ctx, ast.Load):
+                        loaded.setdefault(node.id, []).append(id(node))
+                elif isinstance(node, ast.Call):
+                    called.add(id(node.func))
+                    name = last_name(node.func)
+                    if name in TRANSACTION_RUNNERS:
+                        arguments = node.args + [item.value for item in node.keywords]
+                        runners.update((arg.id, name) for arg in arguments if isinstance(arg, ast.Name))
+                    elif name == "connect" and isinstance(node.func, ast.Attribute):
+                        candidates = node.args[:1] + [item.value for item in node.keywords if item.arg == "receiver"]
+                        connected.extend((c.id, node) for c in candidates if isinstance(c, ast.Name))
+            passed_on = {name for name, ids in loaded.items() if any(i not in called for i in ids)}
+            self._expression_facts = called, passed_on, runners, connected
+        return self._expression_facts
+
+    @property
+    def called(self):
+        """Ids of the expressions that are called (``f`` in ``f(...)``)."""
+        return self._expressions()[0]
+
+    @property
+    def passed_on(self):
+        """Names used other than by calling them: handed to ``on_commit``, a thread, a list..."""
+        return self._expressions()[1]
+
+    @property
+    def runners(self):
+        """Functions of this file handed to a transaction runner, with the runner's name."""
+        if not any(runner in self.text for runner in TRANSACTION_RUNNERS):
+            return {}
+        return self._expressions()[2]
+
+    @property
+    def connected(self):
+        """``(function name, connect call)`` for each ``signal.connect(function, ...)``."""
+        if ".connect(" not in self.text:
+            return []
+        return self._expressions()[3]
 
     def _visit_import_from(self, node):
         if node.level:

@@ -355,11 +355,12 @@ class ModuleAnalysis:
         """
         if self._roots is None:
             roots = []
-            called = self.parsed.called
             for fn in self.parsed.functions:
                 if isinstance(fn.container, (ast.FunctionDef, ast.AsyncFunctionDef)) and not fn.node.decorator_list:
-                    used = [n for n in own_nodes(fn.container) if isinstance(n, ast.Name) and n.id == fn.name]
-                    if all(id(n) in called for n in used):
+                    nodes = list(own_nodes(fn.container))
+                    called = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+                    used = [node for node in nodes if isinstance(node, ast.Name) and node.id == fn.name]
+                    if all(id(node) in called for node in used):
                         continue
                 roots.append(fn)
             self._roots = roots
@@ -380,15 +381,17 @@ class ModuleAnalysis:
             reason = self._own_context(fn)
             if reason:
                 contexts[id(fn.node)] = reason
-        candidates = [
-            fn
-            for fn in self.parsed.module_functions.values()
-            if fn.name.startswith("_") and id(fn.node) not in contexts and fn.name not in self.parsed.passed_on
-        ]
+        candidates = []
+        if contexts or self.parsed.with_items or self.parsed.schedules:
+            candidates = [
+                fn
+                for fn in self.parsed.module_functions.values()
+                if fn.name.startswith("_") and id(fn.node) not in contexts and fn.name not in self.parsed.passed_on
+            ]
         changed = True
         while changed and candidates:
             changed = False
-            sites = self._call_sites(contexts)
+            sites = self._call_sites(contexts, [fn.name for fn in candidates])
             for fn in list(candidates):
                 calls = sites.get(fn.name, [])
                 if calls and all(calls):
@@ -415,10 +418,18 @@ class ModuleAnalysis:
                 return f"base class {provider}"
         return ""
 
-    def _call_sites(self, contexts):
-        """For each called name, whether each call to it runs inside a transaction."""
+    def _call_sites(self, contexts, names):
+        """For each called name, whether each call to it runs inside a transaction.
+
+        Only the functions whose text mentions one of ``names`` are scanned.
+        """
         sites = {}
+        lines = self.parsed.text.splitlines()
         for fn in self.roots:
+            if lines:
+                segment = "\n".join(lines[fn.node.lineno - 1 : fn.node.end_lineno or fn.node.lineno])
+                if not any(name in segment for name in names):
+                    continue
             scan = self.scan(fn, self._state(fn, contexts))
             for event in scan.of_kind("call"):
                 sites.setdefault(event.label, []).append(event.atomic)
@@ -497,7 +508,10 @@ class ModuleAnalysis:
 
     def _check_side_effects(self, findings):
         for fn in self.roots:
-            scan = self.scan(fn, self._state(fn))
+            state = self._state(fn)
+            if not state and not self._may_open_or_schedule(fn):
+                continue  # no transaction is ever open in it, and it schedules nothing
+            scan = self.scan(fn, state)
             for event in scan.events:
                 if event.kind == "eager on_commit":
                     message = (
@@ -519,6 +533,11 @@ class ModuleAnalysis:
                         )
                     fix = f"run it after the commit:\n  {event.fix}"
                     findings.append(Finding("TXN002", self.path, event.node.lineno, fn.qualname, message, fix))
+
+    def _may_open_or_schedule(self, fn):
+        if id(fn.node) in self.parsed.schedules:
+            return True
+        return any(self.boundary(expr) is not None for expr in self.parsed.with_items.get(id(fn.node), ()))
 
     def is_receiver(self, fn):
         connected = {name for name, _ in self.parsed.connected}

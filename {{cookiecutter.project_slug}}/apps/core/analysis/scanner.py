@@ -14,7 +14,7 @@ reported at the call, naming the line they happen on.
 import ast
 from dataclasses import dataclass
 
-from .module import FUNCTION_TYPES, label, last_name, own_nodes
+from .module import FUNCTION_TYPES, label, last_name
 from .names import EMAIL_MESSAGE_CLASSES, ON_COMMIT_FUNCTIONS, SIGNALLING_WRITES
 
 
@@ -67,7 +67,7 @@ class Scanner:
         self.follow_calls = follow
         self.events = []
         node = function.node
-        self._nested = {child.name: child for child in own_nodes(node) if isinstance(child, FUNCTION_TYPES)}
+        self._nested = analysis.parsed.children.get(id(node), {})
         self._following = {node.name}
         self._email_names = set()
         self._models = {}
