@@ -4,9 +4,11 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 from django.core.checks import Error, Warning
 from django.test import override_settings
 
+from apps.core.analysis.cache import default_cache_file
 from apps.core.checks import check_transaction_usage
 
 UNPROTECTED_VIEW = """
@@ -23,6 +25,13 @@ class PlainView:
 
 def test_the_project_itself_has_no_findings():
     assert check_transaction_usage(None) == []
+
+
+@pytest.fixture(autouse=True)
+def _drop_cache_files(tmp_path):
+    """The check caches its result in the temporary directory, per project: drop the test's."""
+    yield
+    default_cache_file(tmp_path).unlink(missing_ok=True)
 
 
 def make_project(tmp_path):
