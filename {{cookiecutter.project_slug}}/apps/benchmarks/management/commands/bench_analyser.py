@@ -25,6 +25,6 @@ class Command(BaseCommand):
         verdict = "PASS" if difference <= analyser.A2_TARGET_SECONDS else "MISS"
         self.stdout.write(
             f"A2 manage.py check: {with_analyser:.2f} s with the analyser (cache warm), {floor:.2f} s without; "
-            f"+{difference:.3f} s, ratio {ratio:.2f} (target +{analyser.A2_TARGET_SECONDS} s) {verdict}"
+            f"{difference:+.3f} s, ratio {ratio:.2f} (target +{analyser.A2_TARGET_SECONDS} s) {verdict}"
         )
         self.stdout.write(f"A3 manage.py check after a change (analysis rebuilt): {cold:.2f} s")
