@@ -39,6 +39,16 @@ from .scanner import Scanner
 from .sources import is_services_module, is_views_module
 
 _MANAGERS = frozenset({"objects", "_default_manager", "_base_manager"})
+#: Attributes that hold dicts, whose ``update(...)`` writes nothing to the database.
+_MAPPINGS = frozenset(
+    {"session", "context", "extra_context", "kwargs", "data", "initial", "cleaned_data", "headers", "META", "defaults"}
+    | {"params", "attrs", "options", "environ", "__dict__", "extra", "metadata", "errors", "fields", "config"}
+)
+#: Calls whose value is a queryset (``qs = Foo.objects.filter(...)``).
+_QUERYSET_WORDS = re.compile(
+    r"\.objects\b|_set\b|\.(?:filter|exclude|all|select_for_update|select_related|prefetch_related|annotate"
+    r"|order_by|only|defer|using|none|distinct)\("
+)
 _INSTANCE_GETTERS = frozenset({"get", "create", "first", "last", "latest", "earliest", "aget", "acreate"})
 _SIGNALS_WITH_RECEIVERS = frozenset({"receiver"})
 
@@ -220,8 +230,12 @@ class ModuleAnalysis:
 
     # What calls do
 
-    def write_label(self, call, function=None):
-        """How to name ``call`` in a report when it writes to the database; otherwise ``None``."""
+    def write_label(self, call, function=None, querysets=()):
+        """How to name ``call`` in a report when it writes to the database; otherwise ``None``.
+
+        ``querysets`` are the local names bound to a queryset: ``update`` on any other bare name
+        is a dict's (``context.update(user=...)``), not a write.
+        """
         func = call.func
         name = last_name(func)
         if name in WRITE_FUNCTIONS:
@@ -243,6 +257,12 @@ class ModuleAnalysis:
             return None
         if name in KEYWORD_ONLY_WRITES and positional(call):
             return None
+        if name in {"update", "aupdate"}:
+            receiver = func.value
+            if isinstance(receiver, ast.Name) and receiver.id not in querysets:
+                return None
+            if isinstance(receiver, ast.Attribute) and receiver.attr in _MAPPINGS:
+                return None
         commit = keyword(call, "commit")
         if name in {"save", "asave"} and commit is not None and is_constant(commit.value, False):
             return None
@@ -275,6 +295,9 @@ class ModuleAnalysis:
         if name in SIDE_EFFECT_FUNCTIONS or any(pattern.match(name) for pattern in SIDE_EFFECT_FUNCTION_PATTERNS):
             return self.index.after_commit_fix(label(func), "call")
         return None
+
+    def is_queryset(self, call):
+        return bool(_QUERYSET_WORDS.search(label(call)))
 
     def manager_model(self, expr):
         """``Foo`` for ``Foo.objects``, ``Foo.objects.using("x")``, ``Foo._default_manager``..."""

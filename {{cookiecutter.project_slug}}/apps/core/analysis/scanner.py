@@ -71,6 +71,7 @@ class Scanner:
         self._following = {node.name}
         self._email_names = set()
         self._models = {}
+        self._querysets = set()
         self._eager = set()
         self._branch = ()
         self._visit_all(node.body, tuple(state), in_loop=False)
@@ -125,6 +126,10 @@ class Scanner:
         names = [target.id for target in node.targets if isinstance(target, ast.Name)]
         if last_name(call.func) in EMAIL_MESSAGE_CLASSES:
             self._email_names.update(names)
+        if self.analysis.is_queryset(call):
+            self._querysets.update(names)
+        else:
+            self._querysets.difference_update(names)
         model = self.analysis.model_of(call)
         for name in names:
             if model is not None:
@@ -148,7 +153,7 @@ class Scanner:
         analysis = self.analysis
         atomic = bool(state)
         self._add("call", call, label(call.func), atomic, in_loop)
-        write = analysis.write_label(call, self.function)
+        write = analysis.write_label(call, self.function, self._querysets)
         if write is not None:
             extra, described = self._signal_writes(call)
             self._add("write", call, write + described, _protects(state, _alias_of_write(call)), in_loop, extra=extra)

@@ -551,6 +551,21 @@ ENTRY_POINTS = {
             SiteAudit.objects.create(site=site, action="renamed")
 
 
+        class SiteSettingsView(FormView):
+            def form_valid(self, form):
+                context = {"site": form.cleaned_data["site"]}
+                context.update(saved=True)
+                self.request.session.update(last_site=form.cleaned_data["site"].pk)
+                form.save()
+                return super().form_valid(form)
+
+
+        def archive_stale_sites(request):  # expect: TXN001
+            stale = Site.objects.filter(enabled=False)
+            stale.update(archived=True)
+            SiteAudit.objects.create(action="archived stale sites")
+
+
         def toggle_site(request, pk):
             if request.POST.get("enable"):
                 Site.objects.filter(pk=pk).update(enabled=True)
