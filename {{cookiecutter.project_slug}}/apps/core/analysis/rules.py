@@ -339,12 +339,26 @@ class ModuleAnalysis:
         base = func.value.id
         if base in {"self", "cls"} and function is not None and function.class_node is not None:
             qualname = self._method_of(function.class_node, func.attr)
-            return self.index.summary(self.path, qualname) if qualname else None
+            if qualname:
+                return self.index.summary(self.path, qualname)
+            return self._inherited_method(function.class_node, func.attr)
         if base in parsed.classes:
             qualname = self._method_of(parsed.classes[base], func.attr)
             return self.index.summary(self.path, qualname) if qualname else None
         target = parsed.aliases.get(base)
         return self.index.summary_of(f"{target}.{func.attr}") if target else None
+
+    def _inherited_method(self, class_node, name):
+        """The summary of ``name`` defined on a base class imported from another module of the tree."""
+        for base in class_node.bases:
+            if isinstance(base, (ast.Name, ast.Attribute)):
+                root = base.id if isinstance(base, ast.Name) else None
+                dotted = self.parsed.resolve(base)
+                if dotted and (root is None or root in self.parsed.aliases):
+                    summary = self.index.summary_of(f"{dotted}.{name}")
+                    if summary is not None:
+                        return summary
+        return None
 
     def _method_of(self, class_node, name, seen=None):
         seen = seen if seen is not None else set()

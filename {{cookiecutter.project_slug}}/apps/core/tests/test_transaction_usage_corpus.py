@@ -299,6 +299,27 @@ CALLS = {
             def _publish(self, order):
                 return order
     """,
+    "shop/base.py": """
+        from shop.tasks import send_receipt
+
+
+        class OrderMutation:
+            def post_save_action(self, order):
+                send_receipt.delay(order.pk)
+    """,
+    "shop/mutations.py": """
+        from django.db import transaction
+
+        from shop.base import OrderMutation
+
+
+        class OrderConfirm(OrderMutation):
+            def perform(self, order):
+                with transaction.atomic():
+                    order.save(update_fields=["status"])
+                    self.post_save_action(order)  # expect: TXN002
+                self.post_save_action(order)
+    """,
     "shop/views.py": """
         from django.views import View
 
@@ -786,8 +807,8 @@ def test_statistics_count_files_and_findings_per_rule(tmp_path, capsys, monkeypa
     monkeypatch.chdir(tmp_path)
     assert main(["--statistics", "shop"]) == 1
     out = capsys.readouterr().out
-    assert re.search(r"4 file\(s\) analysed in [\d.]+ s \(\d+ files/s\): \d+ parsed, \d+ skipped", out)
-    assert re.search(r"TXN002\s+5\s", out)
+    assert re.search(r"6 file\(s\) analysed in [\d.]+ s \(\d+ files/s\): \d+ parsed, \d+ skipped", out)
+    assert re.search(r"TXN002\s+6\s", out)
     assert re.search(r"TXN001\s+1\s", out)
 
 
