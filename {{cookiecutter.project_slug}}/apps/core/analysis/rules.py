@@ -480,10 +480,61 @@ class ModuleAnalysis:
             entry = self._check_entry_point(fn, findings)
             if entry is not None:
                 entry_points.append(entry)
+        for class_node in self.parsed.classes.values():
+            entry = self._check_generic_model_view(class_node, findings)
+            if entry is not None:
+                entry_points.append(entry)
         self._check_side_effects(findings)
         self._check_receivers(findings)
         self._check_locks(findings)
         return findings, entry_points
+
+    def view_model(self, class_node, seen=None):
+        """The model a generic view saves: its ``model = X`` or ``queryset = X.objects...``."""
+        seen = seen if seen is not None else set()
+        seen.add(id(class_node))
+        for node in class_node.body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) for t in node.targets):
+                names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+                if "model" in names and isinstance(node.value, (ast.Name, ast.Attribute)):
+                    return last_name(node.value)
+                if "queryset" in names:
+                    model = self.manager_model(node.value)
+                    if model:
+                        return model
+        for base in class_node.bases:
+            local = self.parsed.classes.get(self.parsed.resolved_last_name(base) or "")
+            if local is not None and id(local) not in seen:
+                model = self.view_model(local, seen)
+                if model:
+                    return model
+        return None
+
+    def _check_generic_model_view(self, class_node, findings):
+        """A ``CreateView``/``UpdateView`` left to save its model, whose receivers write more rows."""
+        if not self._inherits(class_node, MODEL_FORM_VIEWS) or self._method_of(class_node, "form_valid"):
+            return None
+        model = self.view_model(class_node)
+        receivers = self.writing_receivers(model) if model else ()
+        if not receivers:
+            return None
+        qualname = f"{class_node.name}.form_valid"
+        writes = (f"form.save() of {model}",) + tuple(f"{r.name} at {r.where} writes {r.writes}" for r in receivers)
+        provider = self.class_boundary(class_node, "form_valid")
+        if provider is not None:
+            return EntryPoint(
+                self.path, class_node.lineno, qualname, "form view", True, f"base class {provider}", writes
+            )
+        message = (
+            f"the inherited form_valid saves {model}, whose save receivers write too "
+            f"({', '.join(writes[1:])}), outside a transaction"
+        )
+        fix = (
+            "override form_valid to call a service decorated with @atomic_view_operation(), or wrap the\n"
+            'view: @method_decorator(transaction.atomic, name="post")'
+        )
+        findings.append(Finding("TXN001", self.path, class_node.lineno, class_node.name, message, fix))
+        return EntryPoint(self.path, class_node.lineno, qualname, "form view", False, "none", writes)
 
     def decorator_names(self, node):
         return {self.parsed.resolved_last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}

@@ -177,6 +177,13 @@ class Scanner:
     def _signal_writes(self, call):
         """Rows that ``post_save``/``pre_save`` receivers write when ``call`` saves a model."""
         func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "form_valid" and self.function.class_node is not None:
+            model = self.analysis.view_model(self.function.class_node)
+            receivers = self.analysis.writing_receivers(model) if model else ()
+            if not receivers:
+                return 0, ""
+            described = ", ".join(f"{r.name} at {r.where} writes {r.writes}" for r in receivers)
+            return len(receivers), f" [+ {model} save receivers: {described}]"
         if not isinstance(func, ast.Attribute) or func.attr not in SIGNALLING_WRITES:
             return 0, ""
         model = None

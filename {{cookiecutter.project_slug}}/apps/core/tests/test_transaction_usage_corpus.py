@@ -388,8 +388,10 @@ SIGNALS = {
         post_save.connect(announce_team, sender=Team)
     """,
     "members/views.py": """
+        from django.db import transaction
+        from django.utils.decorators import method_decorator
         from django.views import View
-        from django.views.generic import FormView
+        from django.views.generic import CreateView, FormView, UpdateView
 
         from apps.core.views.forms import AtomicFormView
         from members.models import Invoice, Member, Team
@@ -425,6 +427,37 @@ SIGNALS = {
         class DeactivateView(View):
             def handle_valid_form(self, form, request, create):
                 return Member.objects.filter(pk=form.cleaned_data["member"]).update(active=False)
+
+
+        class MemberCreateView(CreateView):  # expect: TXN001
+            model = Member
+            fields = ["email"]
+
+
+        class MemberUpdateView(UpdateView):
+            queryset = Member.objects.filter(active=True)
+
+            def form_valid(self, form):  # expect: TXN001
+                form.instance.modified_by = self.request.user
+                return super().form_valid(form)
+
+
+        @method_decorator(transaction.atomic, name="post")
+        class AtomicMemberCreateView(CreateView):
+            model = Member
+            fields = ["email"]
+
+
+        class TeamCreateView(CreateView):
+            model = Team
+            fields = ["name"]
+
+
+        class InvoiceUpdateView(UpdateView):
+            model = Invoice
+
+            def form_valid(self, form):
+                return super().form_valid(form)
     """,
 }
 
