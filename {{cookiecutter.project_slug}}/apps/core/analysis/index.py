@@ -51,6 +51,8 @@ class Receiver:
     name: str
     where: str
     writes: str
+    #: True when the receiver writes only for a new row (``if created:``): an update writes once.
+    on_create_only: bool = False
 
 
 class ProjectIndex:
@@ -148,6 +150,35 @@ class ProjectIndex:
         summary = Summary(own, tuple(writes), sends)
         self._summaries[key] = summary
         return summary
+
+    def class_node(self, analysis, expr):
+        """The ``(analysis, ClassDef)`` of a class named in ``analysis``'s file, local or imported."""
+        if isinstance(expr, ast.Name) and expr.id in analysis.parsed.classes:
+            return analysis, analysis.parsed.classes[expr.id]
+        dotted = analysis.parsed.resolve(expr)
+        if not dotted or "." not in dotted:
+            return None
+        module, name = dotted.rsplit(".", 1)
+        path = self.find_module(module)
+        other = self.analysis(path) if path else None
+        if other is None or name not in other.parsed.classes:
+            return None
+        return other, other.parsed.classes[name]
+
+    def meta_model(self, analysis, expr):
+        """The ``Meta.model`` of the serializer or form class ``expr`` names, by name."""
+        found = self.class_node(analysis, expr)
+        if found is None:
+            return None
+        _, class_node = found
+        for node in class_node.body:
+            if isinstance(node, ast.ClassDef) and node.name == "Meta":
+                for item in node.body:
+                    if isinstance(item, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == "model" for t in item.targets
+                    ):
+                        return last_name(item.value)
+        return None
 
     # Aliases and helpers
 
@@ -249,8 +280,9 @@ class ProjectIndex:
 
     # Receivers
 
-    def writing_receivers(self, model):
-        return self._receivers.get(model, ())
+    def writing_receivers(self, model, creating=True):
+        receivers = self._receivers.get(model, ())
+        return receivers if creating else tuple(r for r in receivers if not r.on_create_only)
 
     def _find_receivers(self):
         """``post_save``/``pre_save`` receivers that write, by the name of their sender model."""
@@ -267,7 +299,8 @@ class ProjectIndex:
                 writes = scan.of_kind("write", "atomic call")
                 if not writes:
                     continue
-                receiver = Receiver(function.qualname, f"{path}:{function.node.lineno}", writes[0].label)
+                where = f"{path}:{function.node.lineno}"
+                receiver = Receiver(function.qualname, where, writes[0].label, _on_create_only(function.node, writes))
                 for sender in senders:
                     found.setdefault(sender, []).append(receiver)
         return {model: tuple(receivers) for model, receivers in found.items()}
@@ -317,6 +350,27 @@ class ProjectIndex:
         if kind == "canvas":
             return f"transaction.on_commit(lambda: {receiver}.apply_async())"
         return f"transaction.on_commit(lambda: {receiver}(...))"
+
+
+def _mentions_created(test, negated):
+    """True when ``test`` is ``created`` (``not created`` with ``negated``), alone or in an ``and``."""
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_mentions_created(value, negated) for value in test.values)
+    if negated:
+        return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and _mentions_created(test.operand, False)
+    return isinstance(test, ast.Name) and test.id == "created"
+
+
+def _on_create_only(function_node, writes):
+    """Whether every write of a receiver happens only when ``created`` is true."""
+    for statement in function_node.body:
+        if isinstance(statement, ast.If) and _mentions_created(statement.test, True):
+            if statement.body and isinstance(statement.body[-1], ast.Return):
+                return all(write.node.lineno > statement.end_lineno for write in writes)
+    guards = {
+        id(node) for node in ast.walk(function_node) if isinstance(node, ast.If) and _mentions_created(node.test, False)
+    }
+    return all(any(node in guards and number == 0 for node, number in write.branch) for write in writes)
 
 
 def _sender_names(call):

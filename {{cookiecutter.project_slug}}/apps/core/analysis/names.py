@@ -48,6 +48,20 @@ BOUNDARY_BASES = {
 #: Django's generic views whose ``form_valid`` saves the form (``super().form_valid(form)``).
 MODEL_FORM_VIEWS = frozenset({"CreateView", "UpdateView", "ModelFormMixin", "BaseCreateView", "BaseUpdateView"})
 
+#: DRF views whose own ``perform_create``/``perform_update`` save the serializer.
+DRF_SAVING_VIEWS = frozenset(
+    {
+        "ModelViewSet",
+        "CreateAPIView",
+        "ListCreateAPIView",
+        "UpdateAPIView",
+        "RetrieveUpdateAPIView",
+        "RetrieveUpdateDestroyAPIView",
+        "CreateModelMixin",
+        "UpdateModelMixin",
+    }
+)
+
 #: The methods of a view through which each entry point is reached: wrapping one of them in a
 #: transaction (in the class or a base of the same file) protects the entry point.
 CALLERS = {

@@ -18,6 +18,7 @@ from .names import (
     CELERY_CANVAS,
     DJANGO_ATOMIC,
     DRF_PERFORM_METHODS,
+    DRF_SAVING_VIEWS,
     EMAIL_MESSAGE_CLASSES,
     KEYWORD_ONLY_WRITES,
     LOCK_WORDS,
@@ -322,8 +323,11 @@ class ModuleAnalysis:
             return self.manager_model(func.value)
         return name if name[:1].isupper() else None
 
-    def writing_receivers(self, model):
-        return self.index.writing_receivers(model)
+    def writing_receivers(self, model, creating=True):
+        return self.index.writing_receivers(model, creating)
+
+    def is_update_view(self, class_node):
+        return self._inherits(class_node, {"UpdateView", "BaseUpdateView"})
 
     def callee(self, call, function):
         """The summary of the function of the tree that ``call`` calls, one level down."""
@@ -510,31 +514,58 @@ class ModuleAnalysis:
                     return model
         return None
 
+    def serializer_model(self, class_node):
+        """The model of the view's ``serializer_class`` (its ``Meta.model``), in this file or imported."""
+        for node in class_node.body:
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "serializer_class" for t in node.targets
+            ):
+                return self.index.meta_model(self, node.value)
+        return None
+
     def _check_generic_model_view(self, class_node, findings):
-        """A ``CreateView``/``UpdateView`` left to save its model, whose receivers write more rows."""
+        """A generic view that leaves the save to Django (``form_valid``) or DRF (``perform_*``),
+        of a model whose receivers write more rows."""
+        if self._inherits(class_node, DRF_SAVING_VIEWS):
+            for method in ("perform_create", "perform_update"):
+                if self._method_of(class_node, method):
+                    continue
+                entry = self._generic_save(class_node, method, self.serializer_model(class_node), findings)
+                if entry is not None:
+                    return entry
+            return None
         if not self._inherits(class_node, MODEL_FORM_VIEWS) or self._method_of(class_node, "form_valid"):
             return None
-        model = self.view_model(class_node)
-        receivers = self.writing_receivers(model) if model else ()
+        return self._generic_save(class_node, "form_valid", self.view_model(class_node), findings)
+
+    def _generic_save(self, class_node, method, model, findings):
+        creating = method == "perform_create" or (method == "form_valid" and not self.is_update_view(class_node))
+        receivers = self.writing_receivers(model, creating) if model else ()
         if not receivers:
             return None
-        qualname = f"{class_node.name}.form_valid"
-        writes = (f"form.save() of {model}",) + tuple(f"{r.name} at {r.where} writes {r.writes}" for r in receivers)
-        provider = self.class_boundary(class_node, "form_valid")
+        qualname = f"{class_node.name}.{method}"
+        kind = "form view" if method == "form_valid" else "api view"
+        writes = (f"save() of {model}",) + tuple(f"{r.name} at {r.where} writes {r.writes}" for r in receivers)
+        provider = self.class_boundary(class_node, method)
         if provider is not None:
-            return EntryPoint(
-                self.path, class_node.lineno, qualname, "form view", True, f"base class {provider}", writes
-            )
+            boundary = f"class {provider}"
+            return EntryPoint(self.path, class_node.lineno, qualname, kind, True, boundary, writes)
         message = (
-            f"the inherited form_valid saves {model}, whose save receivers write too "
+            f"the inherited {method} saves {model}, whose save receivers write too "
             f"({', '.join(writes[1:])}), outside a transaction"
         )
-        fix = (
-            "override form_valid to call a service decorated with @atomic_view_operation(), or wrap the\n"
-            'view: @method_decorator(transaction.atomic, name="post")'
-        )
+        if kind == "form view":
+            fix = (
+                "override form_valid to call a service decorated with @atomic_view_operation(), or wrap the\n"
+                'view: @method_decorator(transaction.atomic, name="post")'
+            )
+        else:
+            fix = (
+                "inherit from AtomicModelViewSet, or override perform_create/perform_update to call a service\n"
+                "decorated with @atomic_view_operation()"
+            )
         findings.append(Finding("TXN001", self.path, class_node.lineno, class_node.name, message, fix))
-        return EntryPoint(self.path, class_node.lineno, qualname, "form view", False, "none", writes)
+        return EntryPoint(self.path, class_node.lineno, qualname, kind, False, "none", writes)
 
     def decorator_names(self, node):
         return {self.parsed.resolved_last_name(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list}

@@ -131,9 +131,10 @@ class Scanner:
         else:
             self._querysets.difference_update(names)
         model = self.analysis.model_of(call)
+        constructed = last_name(call.func) == model
         for name in names:
             if model is not None:
-                self._models[name] = model
+                self._models[name] = (model, constructed)
             else:
                 self._models.pop(name, None)
 
@@ -175,28 +176,31 @@ class Scanner:
             self._follow_callee(call, state, in_loop)
 
     def _signal_writes(self, call):
-        """Rows that ``post_save``/``pre_save`` receivers write when ``call`` saves a model."""
+        """Rows that ``post_save``/``pre_save`` receivers write when ``call`` saves a model.
+
+        A new row fires every receiver; an update only those that do not wait for ``created``.
+        """
         func = call.func
-        if isinstance(func, ast.Attribute) and func.attr == "form_valid" and self.function.class_node is not None:
-            model = self.analysis.view_model(self.function.class_node)
-            receivers = self.analysis.writing_receivers(model) if model else ()
-            if not receivers:
-                return 0, ""
-            described = ", ".join(f"{r.name} at {r.where} writes {r.writes}" for r in receivers)
-            return len(receivers), f" [+ {model} save receivers: {described}]"
-        if not isinstance(func, ast.Attribute) or func.attr not in SIGNALLING_WRITES:
+        if not isinstance(func, ast.Attribute):
             return 0, ""
-        model = None
-        if func.attr in {"save", "asave"}:
-            if isinstance(func.value, ast.Name):
-                model = self._models.get(func.value.id)
+        analysis, view = self.analysis, self.function.class_node
+        model, creating = None, True
+        if func.attr == "form_valid" and view is not None:
+            model = analysis.view_model(view)
+            creating = not analysis.is_update_view(view)
+        elif func.attr not in SIGNALLING_WRITES:
+            return 0, ""
+        elif func.attr in {"save", "asave"}:
+            if isinstance(func.value, ast.Name) and func.value.id == "serializer" and view is not None:
+                model = analysis.serializer_model(view)
+                creating = self.function.name != "perform_update"
+            elif isinstance(func.value, ast.Name):
+                model, creating = self._models.get(func.value.id, (None, True))
             elif isinstance(func.value, ast.Call):
-                model = self.analysis.model_of(func.value)
+                model = analysis.model_of(func.value)
         else:
-            model = self.analysis.manager_model(func.value)
-        if model is None:
-            return 0, ""
-        receivers = self.analysis.writing_receivers(model)
+            model = analysis.manager_model(func.value)
+        receivers = analysis.writing_receivers(model, creating) if model else ()
         if not receivers:
             return 0, ""
         described = ", ".join(f"{receiver.name} at {receiver.where} writes {receiver.writes}" for receiver in receivers)

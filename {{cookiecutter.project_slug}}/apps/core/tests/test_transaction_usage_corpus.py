@@ -366,7 +366,7 @@ SIGNALS = {
         from django.db.models.signals import post_save, pre_save
         from django.dispatch import receiver
 
-        from members.models import Invoice, Member, MemberProfile, Team
+        from members.models import Invoice, Member, MemberProfile, Subscription, SubscriptionHistory, Team
         from members.tasks import welcome
 
 
@@ -379,6 +379,11 @@ SIGNALS = {
         @receiver(pre_save, sender=Invoice)
         def number_invoice(sender, instance, **kwargs):
             instance.number = instance.number or f"INV-{instance.pk}"
+
+
+        @receiver(post_save, sender=Subscription)
+        def record_plan_change(sender, instance, **kwargs):
+            SubscriptionHistory.objects.create(subscription=instance, plan=instance.plan)
 
 
         def announce_team(sender, instance, created, **kwargs):
@@ -394,7 +399,7 @@ SIGNALS = {
         from django.views.generic import CreateView, FormView, UpdateView
 
         from apps.core.views.forms import AtomicFormView
-        from members.models import Invoice, Member, Team
+        from members.models import Invoice, Member, Subscription, Team
 
 
         class JoinView(View):
@@ -437,7 +442,7 @@ SIGNALS = {
         class MemberUpdateView(UpdateView):
             queryset = Member.objects.filter(active=True)
 
-            def form_valid(self, form):  # expect: TXN001
+            def form_valid(self, form):
                 form.instance.modified_by = self.request.user
                 return super().form_valid(form)
 
@@ -458,6 +463,63 @@ SIGNALS = {
 
             def form_valid(self, form):
                 return super().form_valid(form)
+
+
+        class SubscriptionUpdateView(UpdateView):  # expect: TXN001
+            model = Subscription
+            fields = ["plan"]
+    """,
+    "members/serializers.py": """
+        from rest_framework import serializers
+
+        from members.models import Member, Subscription, Team
+
+
+        class MemberSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = Member
+                fields = ["email"]
+
+
+        class TeamSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = Team
+                fields = ["name"]
+
+
+        class SubscriptionSerializer(serializers.ModelSerializer):
+            class Meta:
+                model = Subscription
+                fields = ["plan"]
+    """,
+    "members/api.py": """
+        from rest_framework import generics, viewsets
+
+        from apps.core.api.viewsets import AtomicModelViewSet
+        from members.serializers import MemberSerializer, SubscriptionSerializer, TeamSerializer
+
+
+        class MemberViewSet(viewsets.ModelViewSet):  # expect: TXN001
+            serializer_class = MemberSerializer
+
+
+        class TeamViewSet(viewsets.ModelViewSet):
+            serializer_class = TeamSerializer
+
+
+        class AtomicMemberViewSet(AtomicModelViewSet):
+            serializer_class = MemberSerializer
+
+
+        class InviteViewSet(viewsets.ModelViewSet):
+            serializer_class = MemberSerializer
+
+            def perform_create(self, serializer):  # expect: TXN001
+                serializer.save(invited_by=self.request.user)
+
+
+        class SubscriptionPlanView(generics.UpdateAPIView):  # expect: TXN001
+            serializer_class = SubscriptionSerializer
     """,
 }
 
