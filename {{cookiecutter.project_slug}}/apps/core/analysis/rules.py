@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from .findings import EntryPoint, Finding
-from .module import has_double_star, is_constant, keyword, label, last_name, own_nodes, positional
+from .locks import lock_findings
+from .module import is_constant, keyword, label, last_name, own_nodes, positional
 from .names import (
     ASYNC_FIX,
     BOUNDARY_BASES,
@@ -21,16 +22,12 @@ from .names import (
     DRF_SAVING_VIEWS,
     EMAIL_MESSAGE_CLASSES,
     KEYWORD_ONLY_WRITES,
-    LOCK_WORDS,
     MODEL_FORM_VIEWS,
-    PROJECT_LOCK_FACTORIES,
     RECEIVER_FIX,
     SERVICE_FIX,
-    SESSION_ADVISORY_LOCK,
     SIDE_EFFECT_FUNCTION_PATTERNS,
     SIDE_EFFECT_FUNCTIONS,
     SIDE_EFFECT_METHODS,
-    SQL_CALLS,
     VIEW_FIX,
     WRITE_FUNCTIONS,
     WRITE_HTTP_METHODS,
@@ -65,15 +62,6 @@ class Boundary:
 
     kind: str
     alias: str
-
-
-def _string_texts(expression):
-    """The string literals in ``expression``; an f-string with each placeholder read as ``0``."""
-    for node in ast.walk(expression):
-        if isinstance(node, ast.JoinedStr):
-            yield "".join(part.value if isinstance(part, ast.Constant) else "0" for part in node.values)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
-            yield node.value
 
 
 def _decorated_method_name(decorator):
@@ -490,7 +478,7 @@ class ModuleAnalysis:
                 entry_points.append(entry)
         self._check_side_effects(findings)
         self._check_receivers(findings)
-        self._check_locks(findings)
+        findings.extend(lock_findings(self.parsed))
         return findings, entry_points
 
     def view_model(self, class_node, seen=None):
@@ -678,93 +666,3 @@ class ModuleAnalysis:
                 if kind == "write":
                     message = f"signal receiver opens its own transaction ({text})"
                     findings.append(Finding("TXN003", self.path, node.lineno, fn.qualname, message, RECEIVER_FIX))
-
-    def _check_locks(self, findings):
-        if not re.search(r"\.acquire\(|\.lock\(|advisory", self.parsed.text or "acquire lock advisory"):
-            return
-        for scope, qualname in self.parsed.scopes:
-            nodes = list(own_nodes(scope))
-            assigned = {}
-            for node in nodes:
-                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
-                    for target in node.targets:
-                        assigned[label(target)] = node.value
-            for node in nodes:
-                if not isinstance(node, ast.Call):
-                    continue
-                problem = self._lock_problem(node, assigned) or self._advisory_lock_problem(node)
-                if problem is not None:
-                    message, fix = problem
-                    findings.append(Finding("TXN004", self.path, node.lineno, qualname, message, fix))
-
-    def _lock_problem(self, call, assigned):
-        func = call.func
-        if not isinstance(func, ast.Attribute) or func.attr not in {"acquire", "lock"}:
-            return None
-        if has_double_star(call) or "LockRegistry" in label(func.value):
-            return None
-        if func.attr == "lock":
-            if not (positional(call) or keyword(call, "name")) or len(positional(call)) >= 2:
-                return None
-            timeout = keyword(call, "timeout")
-            if timeout is not None and not is_constant(timeout.value, None):
-                return None
-            return (
-                f"{label(func)}(...) has no timeout: a holder that crashes keeps the lock forever",
-                f"give it an expiry and a bounded wait:\n  {label(func)}(name, timeout=30, blocking_timeout=10)\n"
-                "or use LockRegistry.get_lock(lock_type, resource_id)",
-            )
-        if not self._is_lock_like(func.value, assigned) or self._acquire_is_bounded(call, func.value, assigned):
-            return None
-        return (
-            f"{label(func)}() waits without a timeout: one stuck holder blocks every caller",
-            "bound the wait with timeout= (threading) or blocking_timeout= (Redis):\n"
-            f"  {label(func)}(timeout=10)\nor use LockRegistry.get_lock(lock_type, resource_id)",
-        )
-
-    def _is_lock_like(self, receiver, assigned):
-        origin = assigned.get(label(receiver))
-        labels = [label(receiver)] + ([label(origin.func)] if origin is not None else [])
-        for text in labels:
-            for identifier in re.findall(r"\w+", text):
-                words = {word.lower() for word in identifier.split("_")}
-                if words & LOCK_WORDS or identifier.endswith("Lock"):
-                    return True
-        return False
-
-    def _acquire_is_bounded(self, call, receiver, assigned):
-        """True when the wait is bounded by the call's arguments or by how the lock was made."""
-        for name in ("timeout", "blocking_timeout"):
-            item = keyword(call, name)
-            if item is not None and not is_constant(item.value, None):
-                return True
-        blocking = keyword(call, "blocking")
-        args = positional(call)
-        if (blocking is not None and is_constant(blocking.value, False)) or len(args) >= 2:
-            return True
-        if args and is_constant(args[0], False):
-            return True
-        origin = receiver if isinstance(receiver, ast.Call) else assigned.get(label(receiver))
-        if isinstance(origin, ast.Call):
-            if last_name(origin.func) in PROJECT_LOCK_FACTORIES:
-                return True
-            bound = keyword(origin, "blocking_timeout")
-            return bound is not None and not is_constant(bound.value, None)
-        return False
-
-    def _advisory_lock_problem(self, call):
-        if last_name(call.func) not in SQL_CALLS:
-            return None
-        expressions = []
-        for argument in call.args + [item.value for item in call.keywords]:
-            expressions.append(argument)
-            if isinstance(argument, ast.Name):
-                expressions.extend(self.parsed.strings.get(argument.id, []))
-        for expression in expressions:
-            if any(SESSION_ADVISORY_LOCK.search(text) for text in _string_texts(expression)):
-                return (
-                    "session-level pg_advisory_lock waits without a timeout and outlives a rollback",
-                    "use pg_advisory_xact_lock (released at commit or rollback) under SET LOCAL lock_timeout,\n"
-                    "or LockRegistry.get_lock(lock_type, resource_id)",
-                )
-        return None
