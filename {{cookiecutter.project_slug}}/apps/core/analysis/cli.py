@@ -48,7 +48,8 @@ def _parser():
         action="append",
         default=[],
         metavar="PATTERN",
-        help="skip files whose path matches this fnmatch pattern (e.g. '*/tests/*'); may be repeated",
+        help="skip files whose path matches this fnmatch pattern ('legacy/*'); a pattern without '/' "
+        "matches any part of the path ('tests'); may be repeated",
     )
     parser.add_argument(
         "--no-default-exclude",

@@ -40,8 +40,18 @@ class Suppression:
 
 
 def is_excluded(relative, patterns):
-    """True when the ``/``-separated ``relative`` path matches a pattern (``fnmatch``)."""
-    return any(fnmatch.fnmatchcase(relative, pattern) for pattern in patterns)
+    """True when the ``/``-separated ``relative`` path matches a pattern (``fnmatch``).
+
+    A pattern without a ``/`` is matched against each part of the path too, so ``tests``
+    excludes every ``tests`` directory and ``test_*.py`` every file named so.
+    """
+    parts = relative.split("/")
+    for pattern in patterns:
+        if fnmatch.fnmatchcase(relative, pattern):
+            return True
+        if "/" not in pattern and any(fnmatch.fnmatchcase(part, pattern) for part in parts):
+            return True
+    return False
 
 
 def python_files(paths, root, exclude=()):
