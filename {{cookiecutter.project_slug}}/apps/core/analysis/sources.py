@@ -54,7 +54,7 @@ def is_excluded(relative, patterns):
     return False
 
 
-def python_files(paths, root, exclude=()):
+def python_files(paths, root, exclude=(), missing_ok=False):
     """``(path, shown)`` for the ``.py`` files named by ``paths``, directories searched recursively.
 
     ``shown`` is the ``/``-separated path relative to ``root`` used in reports. ``exclude``
@@ -83,6 +83,8 @@ def python_files(paths, root, exclude=()):
             if path.endswith(".py") and shown not in seen:
                 seen.add(shown)
                 yield path, shown
+        elif missing_ok and path.endswith(".py"):
+            yield path, _shown(path, root)  # staged, then removed from the working copy
         else:
             raise FileNotFoundError(raw)
 

@@ -159,7 +159,7 @@ def analyse_paths(
     root = Path(root).resolve() if root is not None else find_root(Path.cwd())
     config = config if config is not None else load_config(root)
     patterns = tuple(config.exclude) + tuple(exclude or ())
-    files = list(python_files(paths, root, patterns))
+    files = list(python_files(paths, root, patterns, missing_ok=staged))
     analysed = [shown for _, shown in files]
     texts, locations = _read_all(files)
     if tree is not None:

@@ -322,3 +322,14 @@ def test_newer_syntax_than_the_project_declares_is_refused(repo):
 
     assert result.returncode != 0
     assert "needs Python 3.12, but the project declares requires-python >=3.10" in result.output
+
+
+def test_a_staged_file_removed_from_the_working_copy_is_checked_as_staged(repo):
+    views = repo.write("apps/shop/views.py", UNPROTECTED_VIEW)
+    repo.git("add", "--", str(views))
+    views.unlink()
+
+    result = repo.commit()
+
+    assert result.returncode != 0
+    assert "apps/shop/views.py:7: TXN001" in result.output
