@@ -94,3 +94,81 @@ def test_no_verify_is_the_documented_escape(repository):
     write(project, UNPROTECTED)
     git("add", "apps/onboarding/bulk_views.py")
     git("commit", "--no-verify", "-m", "Escape hatch")
+
+
+# Shapes of this project the hook must refuse (each found by committing it into a fresh bake).
+
+LOCKED_VENDOR_VIEW = """from apps.core.views.forms import AtomicFormView
+from apps.work_order_management.models import Vendor
+
+
+class VendorQuickAddView(AtomicFormView):
+    service_takes_locks = True
+
+    def handle_valid_form(self, form, request, create):
+        vendor = Vendor.objects.create(name=form.cleaned_data["name"], client=request.user.client)
+        Vendor.objects.filter(pk=vendor.pk).update(code=f"V{vendor.pk}")
+        return self.done(vendor)
+"""
+
+FORM_VALID_VIEW = """from django.views.generic import FormView
+
+from apps.onboarding.models import Bt
+
+
+class RenameSiteView(FormView):
+    def form_valid(self, form):
+        site = Bt.objects.get(pk=form.cleaned_data["site"])
+        site.buname = form.cleaned_data["name"]
+        site.save(update_fields=["buname"])
+        Bt.objects.filter(parent=site).update(enable=False)
+        return super().form_valid(form)
+"""
+
+PERSON_VIEW = """from django.views import View
+
+from apps.peoples.models import People
+
+
+class QuickPersonView(View):
+    def handle_valid_form(self, form, request, create):
+        return People.objects.create(username=form.cleaned_data["username"], client=request.user.client)
+"""
+
+
+@pytest.mark.parametrize(
+    "name, text, headline, detail",
+    [
+        (
+            "vendor_views.py",
+            LOCKED_VENDOR_VIEW,
+            "apps/work_order_management/vendor_views.py:8: TXN001 in VendorQuickAddView.handle_valid_form",
+            "Vendor.objects.create, Vendor.objects.filter(...).update",
+        ),
+        (
+            "rename_views.py",
+            FORM_VALID_VIEW,
+            "apps/work_order_management/rename_views.py:7: TXN001 in RenameSiteView.form_valid",
+            "site.save, Bt.objects.filter(...).update",
+        ),
+        (
+            "person_views.py",
+            PERSON_VIEW,
+            "apps/work_order_management/person_views.py:7: TXN001 in QuickPersonView.handle_valid_form",
+            "create_profile at apps/peoples/signals.py:",
+        ),
+    ],
+    ids=["service-takes-locks", "form-valid", "receivers-write"],
+)
+def test_blind_spots_of_the_project_shape_are_refused(repository, name, text, headline, detail):
+    project, git = repository
+    target = project.path / "apps" / "work_order_management" / name
+    target.write_text(text)
+    git("add", str(target.relative_to(project.path)))
+    refused = git("commit", "-m", f"Add {name}", check=False)
+    output = refused.stdout + refused.stderr
+    assert refused.returncode != 0, output
+    assert headline in output
+    assert detail in output
+    git("rm", "--cached", "-q", str(target.relative_to(project.path)))
+    target.unlink()

@@ -5,7 +5,10 @@ The pre-commit hook runs this with the system Python, before any virtualenv exis
 imports the standard-library analyser only, never Django or the rest of the project. Usage:
 
     python3 .githooks/validate-transaction-usage.py apps/foo/views.py apps/foo/services.py
+    python3 .githooks/validate-transaction-usage.py --exclude '*/tests/*' --statistics path/to/any/django/project
     git diff --cached --name-only -z -- '*.py' | python3 .githooks/validate-transaction-usage.py --staged --stdin-list
+
+Exit status: 0 clean (warnings allowed), 1 findings, 2 a wrong command (such as a missing path).
 """
 
 import sys

@@ -5,6 +5,7 @@ is safe with several processes: SQLite serialises every writer and the in-proces
 excludes threads of one process. ``manage.py check --deploy`` reports both as errors.
 """
 
+import os
 from pathlib import Path
 
 from django.conf import settings
@@ -57,10 +58,17 @@ def check_lock_backend(app_configs, **kwargs):
 
 
 def _transaction_usage_findings():
-    from apps.core.analysis.transaction_usage import analyse_paths
+    """The analyser's findings over ``apps`` and ``config``, cached on disk while the tree is unchanged.
+
+    The key is every analysed file's path, size and modification time (a finding in one file can
+    depend on another: a helper, a callee, a receiver) and ``pyproject.toml``'s. With nothing
+    changed, ``manage.py check``, ``runserver`` and each of its reloads read one small file
+    instead of analysing the tree again.
+    """
+    from apps.core.analysis.cache import cached_findings
 
     base = Path(settings.BASE_DIR)
-    return analyse_paths([base / "apps", base / "config"], root=base).findings
+    return cached_findings([base / "apps", base / "config"], root=base)
 
 
 @register()
@@ -68,11 +76,14 @@ def check_transaction_usage(app_configs, **kwargs):
     """The same analysis as the pre-commit hook: writes outside a transaction, side effects inside one.
 
     Warnings while developing (``DEBUG`` on), errors otherwise, so ``check --deploy`` with the
-    production settings fails on a finding.
+    production settings fails on a finding. ``TRANSACTION_USAGE_CHECK=off`` (setting or
+    environment) switches it off; the start-up benchmark uses that as its floor.
     """
+    if not getattr(settings, "TRANSACTION_USAGE_CHECK", os.environ.get("TRANSACTION_USAGE_CHECK", "on") != "off"):
+        return []
     level = Warning if settings.DEBUG else Error
     return [
-        level(
+        (Warning if finding.is_warning else level)(
             f"{finding.path}:{finding.line}: {finding.code} in {finding.qualname}: {finding.message}",
             hint=finding.fix,
             obj=finding.qualname,

@@ -257,3 +257,79 @@ def test_ruff_findings_refuse_the_commit(repo):
     assert "apps/shop/views.py: would be reformatted by ruff format" in result.output
     assert "ruff check --fix" in result.output
     assert "git commit --no-verify" in result.output
+
+
+NOTIFICATIONS = """\
+from .tasks import send_receipt
+
+
+def notify_customer(order):
+    send_receipt.delay(order.pk)
+"""
+
+CHECKOUT = """\
+from django.db import transaction
+
+from .notifications import notify_customer
+
+
+def checkout(order):
+    with transaction.atomic():
+        order.save()
+        notify_customer(order)
+"""
+
+
+def test_a_call_into_an_unchanged_file_of_the_tree_is_followed(repo):
+    assert repo.commit(repo.write("apps/shop/notifications.py", NOTIFICATIONS)).returncode == 0
+
+    result = repo.commit(repo.write("apps/shop/services.py", CHECKOUT))
+
+    assert result.returncode != 0
+    assert "apps/shop/services.py:9: TXN002 in checkout" in result.output
+    assert "notify_customer() -> send_receipt.delay() at apps/shop/notifications.py:5" in result.output
+
+
+def test_a_helper_of_an_unchanged_file_is_a_boundary_for_the_staged_one(repo):
+    helper = "from contextlib import contextmanager\n\nfrom django.db import transaction\n\n\n"
+    helper += "@contextmanager\ndef unit_of_work():\n    with transaction.atomic():\n        yield\n"
+    assert repo.commit(repo.write("apps/shop/db.py", helper)).returncode == 0
+
+    service = "from .db import unit_of_work\n\n\ndef pay(order):\n    with unit_of_work():\n"
+    service += "        order.save()\n        order.receipt.send_task('receipts.send')\n"
+    result = repo.commit(repo.write("apps/shop/payments.py", service))
+
+    assert result.returncode != 0
+    assert "apps/shop/payments.py:7: TXN002 in pay" in result.output
+
+
+PEP_695 = "def first[T](items: list[T]) -> T:\n    return items[0]\n"
+
+
+def test_newer_syntax_warns_and_commits_when_the_project_declares_that_python(repo):
+    repo.write("pyproject.toml", '[project]\nrequires-python = ">=3.12"\n')
+    result = repo.commit("pyproject.toml", repo.write("apps/shop/generic.py", PEP_695))
+
+    assert result.returncode == 0, result.output
+    if sys.version_info < (3, 12):
+        assert "apps/shop/generic.py:1: TXN006 (warning)" in result.output
+        assert "Python 3.12" in result.output
+
+
+def test_newer_syntax_than_the_project_declares_is_refused(repo):
+    repo.write("pyproject.toml", '[project]\nrequires-python = ">=3.10"\n')
+    result = repo.commit("pyproject.toml", repo.write("apps/shop/generic.py", PEP_695))
+
+    assert result.returncode != 0
+    assert "needs Python 3.12, but the project declares requires-python >=3.10" in result.output
+
+
+def test_a_staged_file_removed_from_the_working_copy_is_checked_as_staged(repo):
+    views = repo.write("apps/shop/views.py", UNPROTECTED_VIEW)
+    repo.git("add", "--", str(views))
+    views.unlink()
+
+    result = repo.commit()
+
+    assert result.returncode != 0
+    assert "apps/shop/views.py:7: TXN001" in result.output

@@ -99,13 +99,16 @@ def test_handle_valid_form_that_only_calls_a_service_is_not_reported():
     assert codes(source) == []
 
 
-def test_a_single_write_in_handle_valid_form_needs_a_transaction_too():
+def test_a_single_plain_write_in_handle_valid_form_is_atomic_on_its_own(tmp_path):
     source = """
     class FooView(View):
         def handle_valid_form(self, form, request, create):
             form.save()
     """
-    assert codes(source) == ["TXN001"]
+    assert codes(source) == []
+    write(tmp_path / "views.py", source)
+    [entry] = analyse_paths([tmp_path], root=tmp_path).entry_points
+    assert (entry.protected, entry.boundary) == (True, "single write")
 
 
 @pytest.mark.parametrize(
@@ -170,6 +173,7 @@ def test_a_base_of_the_same_file_without_a_boundary_does_not_protect():
     class FooView(PlainView):
         def handle_valid_form(self, form, request, create):
             Foo.objects.create(name="x")
+            form.save()
     """
     assert codes(source) == ["TXN001"]
 
@@ -181,6 +185,7 @@ def test_method_decorator_on_the_class_protects_when_it_wraps_the_way_in(name, p
     class FooView(View):
         def handle_valid_form(self, form, request, create):
             form.save()
+            Foo.objects.create(name="x")
     """
     assert codes(source) == ([] if protected else ["TXN001"])
 
@@ -207,6 +212,7 @@ def test_inheritance_cycles_do_not_hang():
     class B(A):
         def handle_valid_form(self, form, request, create):
             form.save()
+            Foo.objects.create(name="x")
     """
     assert codes(source) == ["TXN001"]
 
@@ -304,7 +310,7 @@ def test_writes_after_the_with_block_are_reported_alone():
     ],
 )
 def test_names_that_only_look_like_a_boundary_do_not_protect(imports, decorator):
-    source = view_module(imports, decorator, ["form.save()"])
+    source = view_module(imports, decorator, ["form.save()", "Foo.objects.create(name='x')"])
     assert codes(source) == ["TXN001"]
 
 
@@ -326,6 +332,7 @@ def test_drf_perform_methods_writing_in_a_plain_viewset_are_reported(method, bod
     class FooViewSet(viewsets.ModelViewSet):
         def {method}(self, serializer_or_instance):
             {body}
+            AuditEntry.objects.create(action="{method}")
     """
     [finding] = analyse(source, "apps/example/api.py")
     assert (finding.code, finding.qualname) == ("TXN001", f"FooViewSet.{method}")
@@ -364,6 +371,7 @@ def test_drf_view_of_the_same_file_that_wraps_create_protects_perform_create():
 
         def perform_destroy(self, instance):
             instance.delete()
+            AuditEntry.objects.create(action="delete")
     """
     findings = analyse(source, "apps/example/api.py")
     assert [finding.qualname for finding in findings] == ["FooViewSet.perform_destroy"]
@@ -516,7 +524,8 @@ def test_private_helper_also_called_outside_a_transaction_is_reported():
     def add_details(permit, details):
         return _add_details(permit, details)
     """
-    assert [finding.qualname for finding in analyse(source, SERVICES)] == ["_add_details"]
+    # The public caller is reported too: its two writes are one call away.
+    assert [finding.qualname for finding in analyse(source, SERVICES)] == ["_add_details", "add_details"]
 
 
 def test_private_helper_passed_elsewhere_is_reported():
@@ -606,6 +615,7 @@ def test_orm_writes_are_writes(statement):
     class FooView(View):
         def handle_valid_form(self, form, request, create):
             {statement}
+            {statement}
     """
     assert codes(source) == ["TXN001"]
 
@@ -619,10 +629,11 @@ def test_nested_function_called_outside_a_transaction_is_followed():
         def handle_valid_form(self, form, request, create):
             def store():
                 Foo.objects.create(name="x")
+                form.save()
             store()
     """
     [finding] = analyse(source)
-    assert finding.message == "writes (Foo.objects.create) run outside a transaction"
+    assert finding.message == "writes (Foo.objects.create, form.save) run outside a transaction"
 
 
 def test_nested_function_called_inside_a_transaction_is_protected():
@@ -665,11 +676,12 @@ def test_async_handle_valid_form_writing_is_reported_with_an_async_fix():
     source = """
     class FooView(View):
         async def handle_valid_form(self, form, request, create):
-            await Foo.objects.acreate(name="x")
+            foo = await Foo.objects.acreate(name="x")
+            await foo.tags.acreate(name="y")
     """
     [finding] = analyse(source)
     assert finding.code == "TXN001"
-    assert finding.message == "writes (Foo.objects.acreate) run outside a transaction"
+    assert finding.message == "writes (Foo.objects.acreate, foo.tags.acreate) run outside a transaction"
     assert "sync_to_async" in finding.fix
 
 
@@ -716,8 +728,11 @@ def test_send_mail_inside_an_atomic_block_is_reported_at_the_call():
 @pytest.mark.parametrize(
     "call, fix",
     [
-        ("notify_verifiers.delay(permit.pk)", "notify_verifiers.delay_on_commit(...)"),
-        ("notify_verifiers.apply_async(args=[permit.pk])", "notify_verifiers.apply_async_on_commit(...)"),
+        ("notify_verifiers.delay(permit.pk)", "transaction.on_commit(lambda: notify_verifiers.delay(...))"),
+        (
+            "notify_verifiers.apply_async(args=[permit.pk])",
+            "transaction.on_commit(lambda: notify_verifiers.apply_async(...))",
+        ),
         ("send_welcome_email(permit.author)", "transaction.on_commit(lambda: send_welcome_email(...)"),
         ("mail_admins('Permit', 'created')", "transaction.on_commit(lambda: mail_admins(...)"),
         ("send_mass_mail(messages)", "transaction.on_commit(lambda: send_mass_mail(...)"),
@@ -1017,6 +1032,7 @@ def test_suppression_of_another_rule_or_line_does_not_apply():
         # txn: ignore[TXN001] the comment is on the wrong line
         def handle_valid_form(self, form, request, create):  # txn: ignore[TXN002] wrong rule
             Foo.objects.create(name="x")
+            form.save()
     """
     assert codes(source) == ["TXN001"]
 
@@ -1077,6 +1093,7 @@ class GoodView(AtomicFormView):
 class BadView(View):
     def handle_valid_form(self, form, request, create):
         form.save()
+        Foo.objects.create(name="x")
 """
 
 
@@ -1105,14 +1122,15 @@ def test_suppressed_entry_point_counts_as_unprotected_with_its_reason(tmp_path):
         tmp_path / "views.py",
         """
         class BadView(View):
-            def handle_valid_form(self, form, request, create):  # txn: ignore[TXN001] read-only replica
+            def handle_valid_form(self, form, request, create):  # txn: ignore[TXN001] tested on its own
                 form.save()
+                Foo.objects.create(name="x")
         """,
     )
     report = analyse_paths([tmp_path / "views.py"], root=tmp_path)
     assert report.findings == []
     [entry] = report.entry_points
-    assert (entry.protected, entry.boundary) == (False, "suppressed: read-only replica")
+    assert (entry.protected, entry.boundary) == (False, "suppressed: tested on its own")
 
 
 def test_format_report_prints_blocks_and_a_summary():
@@ -1145,6 +1163,7 @@ def test_main_exits_1_and_prints_the_report_when_there_are_findings(tmp_path, ca
 def test_main_exits_0_when_clean(tmp_path, capsys, monkeypatch):
     write(tmp_path / "views.py", "class GoodView(AtomicFormView):\n    pass\n")
     monkeypatch.chdir(tmp_path)
+    write(tmp_path / "README.md", "# not Python\n")
     assert main(["views.py", "README.md"]) == 0
     assert capsys.readouterr().out == "Transaction usage: 1 file(s) checked, no issues.\n"
 
