@@ -61,3 +61,14 @@ def assert_all_or_nothing_fixture(db):
     from apps.core.testing import assert_all_or_nothing
 
     return assert_all_or_nothing
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("in the test's transaction", marks=pytest.mark.django_db),
+        pytest.param("committing for real", marks=pytest.mark.django_db(transaction=True)),
+    ]
+)
+def each_transaction_mode(request):
+    """Run the test twice: inside the test's rolled-back transaction, and with real commits."""
+    return request.param

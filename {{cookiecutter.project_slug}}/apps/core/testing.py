@@ -71,7 +71,9 @@ class RowCounts:
 # test's author never heard of are covered too.
 
 _WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-_TABLE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[`"]?([\w.]+)', re.IGNORECASE)
+_TABLE = re.compile(
+    r'^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[`"]?([\w.]+)', re.IGNORECASE
+)
 _RELEASE_SAVEPOINT = re.compile(r"^\s*RELEASE\s+SAVEPOINT\b", re.IGNORECASE)
 COMMIT = "COMMIT"
 
@@ -88,8 +90,9 @@ class NotAllOrNothing(AssertionError):
 class WriteStatement:
     """One write an operation sent on its alias: its place in the operation, its kind, table and SQL.
 
-    ``kind`` is INSERT, UPDATE, DELETE or REPLACE, or ``COMMIT`` for the commit of the operation's
-    transaction (a commit can fail too: a serialization failure, a deferred constraint).
+    ``kind`` is INSERT, UPDATE, DELETE or REPLACE, or ``COMMIT`` for the commit of a transaction of
+    the operation that wrote something (a commit can fail too: a serialization failure, a deferred
+    constraint).
     """
 
     number: int
@@ -139,12 +142,19 @@ class _Run:
         self.error = None
         self._after_commit = 0
         self._in_task = 0
+        self._wrote = False  # a write was sent since the last commit
 
     @property
     def tables(self):
         return {write.table for write in self.writes if write.kind != COMMIT} | self.other_tables
 
     def _write(self, kind, table, sql):
+        if kind == COMMIT:
+            if not self._wrote:
+                return  # a read-only transaction (a constraint check, a locked read): nothing to lose
+            self._wrote = False
+        else:
+            self._wrote = True
         statement = WriteStatement(len(self.writes) + 1, kind, table, sql)
         self.writes.append(statement)
         if statement.number == self.fail_at:
@@ -450,9 +460,7 @@ def assert_all_or_nothing(operation, *, using=None):
     operation_writes = [write for write in first.writes if write.kind != COMMIT]
     if not operation_writes:
         start.restore(first.tables)
-        raise AssertionError(
-            f"the operation sent no write on database {alias!r}; pass using= the alias it writes to"
-        )
+        raise AssertionError(f"the operation sent no write on database {alias!r}; pass using= the alias it writes to")
     start.restore(first.tables)
 
     problems = []
