@@ -7,7 +7,6 @@ commit are covered without being named here.
 import pytest
 from django.urls import reverse
 
-from apps.core.testing import NotAllOrNothing
 from apps.peoples.models import People
 from apps.work_order_management.models import (
     Approver,
@@ -24,7 +23,6 @@ from apps.work_order_management.services import (
     create_work_order,
     create_work_permit,
     decide_permit,
-    dispatch_work_order_to_vendor,
     update_vendor,
     update_work_order,
 )
@@ -100,23 +98,3 @@ def test_work_order_created_over_the_api(assert_all_or_nothing, api_client, vend
 def test_work_order_created_from_the_form(assert_all_or_nothing, web_client, vendor):
     body = {"description": "Fix the lift", "vendor": vendor.pk, "priority": "LOW"}
     assert_all_or_nothing(lambda: web_client.post(reverse("work_order_management:workorder-create"), body))
-
-
-@pytest.mark.django_db(databases=["default", "monitoring"], transaction=True)
-def test_dispatch_saga_leaves_only_its_documented_cancellation(assert_all_or_nothing, author, workorder):
-    """The dispatch is a saga, not one transaction: its steps commit one by one and a failure is compensated.
-
-    The helper shows what the compensation leaves, and only that: the order itself always ends as
-    it was; once the vendor was told of the dispatch, a DISPATCH_CANCELLED history entry remains
-    and the vendor is told of the cancellation too.
-    """
-    with pytest.raises(NotAllOrNothing) as caught:
-        assert_all_or_nothing(
-            lambda: dispatch_work_order_to_vendor(author=author, workorder=WorkOrder.objects.get(pk=workorder.pk))
-        )
-
-    report = str(caught.value)
-    assert f"{WorkOrder._meta.db_table}:" not in report
-    assert report.count(f"{WorkOrderHistory._meta.db_table}: 1 row(s) left behind") == report.count("failed, and:")
-    assert report.count("e-mail sent: 'Work order WO-") == 2 * report.count("failed, and:")
-    assert WorkOrderHistory.objects.filter(action=WorkOrderHistory.Action.DISPATCH_CANCELLED).count() == 0
