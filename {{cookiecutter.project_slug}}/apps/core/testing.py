@@ -334,7 +334,7 @@ class _TableState:
             parts.append(f"{len(removed)} row(s) gone (pk {_some(removed)})")
         for pk in changed[:3]:
             fields = [
-                f"{name} {old!r} -> {new!r}"
+                f"{name} {_short(old)} -> {_short(new)}"
                 for name, old, new in zip(self.names, self.rows[pk], now.rows[pk], strict=True)
                 if old != new
             ]
@@ -356,6 +356,11 @@ class _TableState:
         if removed:
             objs = [self.model(**dict(zip(self.names, self.rows[pk], strict=True))) for pk in removed]
             manager._insert(objs, fields=self.fields, raw=True, using=self.alias)
+
+
+def _short(value):
+    text = str(value) if hasattr(value, "isoformat") else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _some(pks):
