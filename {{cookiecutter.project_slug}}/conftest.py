@@ -65,8 +65,8 @@ def assert_all_or_nothing_fixture(db):
 
 @pytest.fixture(
     params=[
-        pytest.param("in the test's transaction", marks=pytest.mark.django_db),
-        pytest.param("committing for real", marks=pytest.mark.django_db(transaction=True)),
+        pytest.param("test-transaction", marks=pytest.mark.django_db),
+        pytest.param("real-commits", marks=pytest.mark.django_db(transaction=True)),
     ]
 )
 def each_transaction_mode(request):

@@ -436,7 +436,9 @@ def assert_all_or_nothing(operation, *, using=None):
     on the alias is read before the first run, and after each run the tables that run wrote are
     rewritten to that content (rows it added are deleted by primary key, rows it changed or
     deleted are written back), without signals or ``save()``. Records the operation writes on
-    other aliases on purpose (the failure log, through the monitoring connection) stay.
+    other aliases on purpose (the failure log, through the monitoring connection) stay. A task
+    outbox is a table like the others: an outbox row left by a failed run is reported as a row
+    left behind. Writes sent from other threads are not watched.
 
     It works in a ``django_db`` test and in a ``django_db(transaction=True)`` one. In the first the
     test's transaction stays open, so the operation's "commit" is the release of its savepoint and

@@ -53,7 +53,7 @@ def test_get_or_create_type_assist(assert_all_or_nothing, author):
 
 
 def _import_or_raise(text, author):
-    """A batch that rolled back is reported in the summary, not raised: raise it, to be seen by the helper."""
+    """A batch that rolled back is reported in the summary, not raised: raise it, for assert_all_or_nothing."""
     summary = import_people(io.StringIO(text), author=author)
     if summary.rejected:
         raise RuntimeError(f"rows rejected: {summary.rejected}")

@@ -11,7 +11,7 @@ from apps.work_order_management.services import dispatch_work_order_to_vendor
 def test_dispatch_saga_leaves_only_its_documented_cancellation(assert_all_or_nothing, author, workorder):
     """The dispatch is a saga, not one transaction: its steps commit one by one and a failure is compensated.
 
-    The helper shows what the compensation leaves, and only that: the order itself always ends as
+    assert_all_or_nothing shows what the compensation leaves, and only that: the order itself always ends as
     it was; once the vendor was told of the dispatch, a DISPATCH_CANCELLED history entry remains
     and the vendor is told of the cancellation too.
     """

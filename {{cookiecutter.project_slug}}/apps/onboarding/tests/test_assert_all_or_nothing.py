@@ -2,7 +2,7 @@
 
 The write paths here are written for the test, on onboarding's lookup tables: a group
 (``SuperTypeAssist``) and a value in it (``TypeAssist``), two writes. Each broken variant is a
-mistake the helper must name, with the write and the table that leaked.
+mistake assert_all_or_nothing must name, with the write and the table that leaked.
 """
 
 import pytest
@@ -13,7 +13,11 @@ from django.db.models.signals import post_save
 from django.dispatch import Signal
 
 from apps.core.services.distributed_locks import with_lock_and_transaction
+{%- if cookiecutter.use_tenant_routing == "y" %}
+from apps.core.services.transaction_manager import atomic_view_operation, send_task_on_commit, use_database
+{%- else %}
 from apps.core.services.transaction_manager import atomic_view_operation, send_task_on_commit
+{%- endif %}
 from apps.core.testing import COMMIT, NotAllOrNothing, assert_all_or_nothing
 from apps.onboarding.models import SuperTypeAssist, TypeAssist
 
@@ -76,7 +80,7 @@ def _add_default_value(sender, group, author, **kwargs):
 def add_shift_lookup_announced_early(*, author):
     """Broken: the task is sent with ``.delay()`` while the transaction is still open."""
     group = SuperTypeAssist.objects.create(code="SHIFT", name="Shift", cuser=author, muser=author)
-    announce_group.delay(group.pk)  # txn: ignore[TXN002] the mistake the test shows the helper catching
+    announce_group.delay(group.pk)  # txn: ignore[TXN002] the mistake this test must catch
     TypeAssist.objects.create(tatype=group, tacode="NIGHT", taname="Night shift", cuser=author, muser=author)
     return group
 
@@ -208,3 +212,22 @@ def test_a_save_receiver_inside_the_boundary_is_covered(author):
 def test_refuses_to_run_inside_a_transaction(author):
     with pytest.raises(RuntimeError, match="outside transaction.atomic"), transaction.atomic():
         assert_all_or_nothing(lambda: add_shift_lookup(author=author))
+{%- if cookiecutter.use_tenant_routing == "y" %}
+
+
+@pytest.mark.django_db(databases=["default", "tenant_b"], transaction=True)
+def test_watches_the_alias_the_operation_writes_to(mailoutbox):
+    """Under tenant routing an operation writes to its tenant's alias: ``using=`` names it."""
+
+    def add_on_tenant_b():
+        with use_database("tenant_b"):
+            return add_shift_lookup(author=None)
+
+    record = assert_all_or_nothing(add_on_tenant_b, using="tenant_b")
+
+    assert [write.table for write in record.writes] == [GROUP, VALUE, ""]
+    assert [message.subject for message in mailoutbox] == ["New lookup group"]
+    assert not SuperTypeAssist.objects.using("tenant_b").exists()
+    with pytest.raises(AssertionError, match="sent no write on database 'default'"):
+        assert_all_or_nothing(add_on_tenant_b)
+{%- endif %}
