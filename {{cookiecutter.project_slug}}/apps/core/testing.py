@@ -445,6 +445,9 @@ def assert_all_or_nothing(operation, *, using=None):
     its remaining on-commit callbacks are run right after it, as a commit would. Call it outside
     any transaction of your own.
 
+    To prove a Celery task's body, call the task function itself (``my_task(pk)``): the body of a
+    task sent with ``.delay()`` is a side effect of the operation, not part of it.
+
     Build the operation's arguments inside the callable when the service changes them in memory,
     so that every run starts from the database as a request would::
 
