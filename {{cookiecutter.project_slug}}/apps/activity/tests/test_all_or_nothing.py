@@ -4,7 +4,7 @@ Writes made by receivers (the asset's status log) and the assignment e-mail sent
 covered without being named here.
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -18,6 +18,7 @@ from apps.activity.services import (
     update_asset,
     update_job,
 )
+from apps.activity.tasks import autoclose_expired_jobneeds_task
 
 pytestmark = pytest.mark.usefixtures("each_transaction_mode")
 
@@ -75,6 +76,15 @@ def test_transition_jobneed(assert_all_or_nothing, author, job):
 
 def test_autoclose_expired_jobneeds(assert_all_or_nothing, author, job, window):
     assert_all_or_nothing(lambda: autoclose_expired_jobneeds(author=author, now=window[1] + timedelta(days=1)))
+
+
+def test_autoclose_task_closes_what_expired(assert_all_or_nothing, author, asset):
+    """A task's body is an operation too when the task function is called directly."""
+    start = datetime(2020, 3, 2, 8, 0, tzinfo=UTC)
+    create_job(author=author, jobname="Old rounds", asset=asset, fromdate=start, uptodate=start + timedelta(weeks=3))
+    record = assert_all_or_nothing(lambda: autoclose_expired_jobneeds_task())
+    assert Jobneed._meta.db_table in record.tables
+    assert Jobneed.objects.filter(jobstatus=Jobneed.Status.AUTOCLOSED).count() == 0  # put back after the runs
 
 
 @pytest.fixture
