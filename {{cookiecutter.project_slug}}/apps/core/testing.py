@@ -432,13 +432,16 @@ def assert_all_or_nothing(operation, *, using=None):
     boundaries and ``with_lock_and_transaction`` accept it), takes its locks, and its on-commit
     callbacks run after a commit and are dropped by a rollback. So the starting state is not kept
     by a transaction around each run (it would make the operation's boundary a nested one and its
-    callbacks never run); it is put back after every run instead: the content of every model table
-    on the alias is read before the first run, and after each run the tables that run wrote are
-    rewritten to that content (rows it added are deleted by primary key, rows it changed or
-    deleted are written back), without signals or ``save()``. Records the operation writes on
-    other aliases on purpose (the failure log, through the monitoring connection) stay. A task
-    outbox is a table like the others: an outbox row left by a failed run is reported as a row
-    left behind. Writes sent from other threads are not watched.
+    callbacks never run); it is put back after every run instead. The content of every model table
+    on the alias is read before the first run; after each run, the tables that run wrote are
+    rewritten to that content, without signals or ``save()``: rows it added are deleted by primary
+    key, rows it changed or deleted are written back. For example, when a run of
+    ``create_work_order`` inserted order 7 and its history entry 12 and raised its client's counter
+    from 41 to 42, order 7 and entry 12 are deleted and the counter row is written back with 41.
+
+    Records written on other aliases on purpose (the failure log, through the monitoring
+    connection) stay. A task outbox is a table like the others: an outbox row left by a failed run
+    is reported as a row left behind. Writes sent from other threads are not watched.
 
     It works in a ``django_db`` test and in a ``django_db(transaction=True)`` one. In the first the
     test's transaction stays open, so the operation's "commit" is the release of its savepoint and
