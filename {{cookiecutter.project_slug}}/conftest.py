@@ -49,3 +49,26 @@ def web_client(client, author):
     """Django's test client with a session for ``author``."""
     client.force_login(author)
     return client
+
+
+@pytest.fixture(name="assert_all_or_nothing")
+def assert_all_or_nothing_fixture(db):
+    """``apps.core.testing.assert_all_or_nothing`` with database access for the test, without an import.
+
+    ``def test_x(assert_all_or_nothing, author): assert_all_or_nothing(lambda: my_service(author=author))``.
+    Mark the test ``django_db(transaction=True)`` to have the operation really commit each time.
+    """
+    from apps.core.testing import assert_all_or_nothing
+
+    return assert_all_or_nothing
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("test-transaction", marks=pytest.mark.django_db),
+        pytest.param("real-commits", marks=pytest.mark.django_db(transaction=True)),
+    ]
+)
+def each_transaction_mode(request):
+    """Run the test twice: inside the test's rolled-back transaction, and with real commits."""
+    return request.param
