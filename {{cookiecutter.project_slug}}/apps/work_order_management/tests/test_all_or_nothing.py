@@ -70,19 +70,34 @@ def test_create_work_permit(assert_all_or_nothing, author, site_bt, permit_type,
     )
 
 
-@pytest.fixture
-def permit_for_author(author, site_bt, permit_type, verifier_person, details):
-    """A permit whose only approver is ``author``: the decision settles it and tells its author."""
-    create_approver(author=author, people=author, identifier=Approver.Identifier.APPROVER, site=site_bt)
-    create_approver(author=author, people=verifier_person, identifier=Approver.Identifier.VERIFIER, site=site_bt)
-    return create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
-
-
-def test_decide_permit(assert_all_or_nothing, author, permit_for_author):
+def test_verify_permit(assert_all_or_nothing, permit, verifier_person):
     record = assert_all_or_nothing(
         lambda: decide_permit(
-            author=People.objects.get(pk=author.pk),
-            permit=WorkPermit.objects.get(pk=permit_for_author.pk),
+            author=People.objects.get(pk=verifier_person.pk),
+            permit=WorkPermit.objects.get(pk=permit.pk),
+            decision=PermitApproval.Decision.APPROVED,
+            role=PermitApproval.Role.VERIFIER,
+        )
+    )
+    assert record.tasks, "the approvers are told once the last verifier confirmed"
+
+
+@pytest.fixture
+def verified_permit(permit, verifier_person):
+    """A permit its verifier confirmed: its approver's decision settles it and tells its author."""
+    return decide_permit(
+        author=verifier_person,
+        permit=permit,
+        decision=PermitApproval.Decision.APPROVED,
+        role=PermitApproval.Role.VERIFIER,
+    )
+
+
+def test_decide_permit(assert_all_or_nothing, approver_person, verified_permit):
+    record = assert_all_or_nothing(
+        lambda: decide_permit(
+            author=People.objects.get(pk=approver_person.pk),
+            permit=WorkPermit.objects.get(pk=verified_permit.pk),
             decision=PermitApproval.Decision.APPROVED,
         )
     )
