@@ -42,15 +42,20 @@ def _author(serializer):
 class VendorSerializer(AtomicModelSerializer):
     class Meta:
         model = Vendor
-        fields = ["id", "uuid", "code", "name", "email", "mobno", "address", "enable", "client", "site", "cdtz", "mdtz"]
-        read_only_fields = ["id", "uuid", "client", "site", "cdtz", "mdtz"]
+        fields = [
+            "id", "uuid", "code", "name", "email", "mobno", "address", "enable", "client", "site", "version", "cdtz",
+            "mdtz",
+        ]  # fmt: skip
+        read_only_fields = ["id", "uuid", "client", "site", "version", "cdtz", "mdtz"]
         validators = []  # a duplicate code is refused by the database constraint: 409
 
     def create(self, validated_data):
         return create_vendor(author=_author(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return update_vendor(author=_author(self), vendor=instance, **validated_data)
+        return update_vendor(
+            author=_author(self), vendor=instance.pk, expected_version=self.expected_version, **validated_data
+        )
 
 
 class ApproverSerializer(AtomicModelSerializer):
@@ -73,9 +78,9 @@ class WorkOrderSerializer(AtomicModelSerializer):
         model = WorkOrder
         fields = [
             "id", "uuid", "number", "sequence", "description", "vendor", "asset", "priority", "workstatus",
-            "plandatetime", "expirydatetime", "client", "site", "cdtz", "mdtz",
+            "plandatetime", "expirydatetime", "client", "site", "version", "cdtz", "mdtz",
         ]  # fmt: skip
-        read_only_fields = ["id", "uuid", "number", "sequence", "client", "cdtz", "mdtz"]
+        read_only_fields = ["id", "uuid", "number", "sequence", "client", "version", "cdtz", "mdtz"]
         validators = []
 
     @property
@@ -106,7 +111,9 @@ class WorkOrderSerializer(AtomicModelSerializer):
 
     def update(self, instance, validated_data):
         validated_data.pop("site", None)
-        return update_work_order(author=_author(self), workorder=instance, **validated_data)
+        return update_work_order(
+            author=_author(self), workorder=instance.pk, expected_version=self.expected_version, **validated_data
+        )
 
 
 class WomDetailsSerializer(serializers.ModelSerializer):

@@ -15,10 +15,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from apps.core.models import VersionedModel
 from apps.onboarding.models import Bt, TenantScopedModel
 
 
-class Vendor(TenantScopedModel):
+class Vendor(VersionedModel, TenantScopedModel):
     """An outside company that carries out work orders for a client."""
 
     code = models.CharField(max_length=50)
@@ -72,7 +73,7 @@ class Approver(TenantScopedModel):
         return f"{self.people} ({self.get_identifier_display()} of {self.get_approverfor_display()})"
 
 
-class WorkOrder(TenantScopedModel):
+class WorkOrder(VersionedModel, TenantScopedModel):
     """A piece of work given to a vendor, numbered per client (``WO-2026-000123``).
 
     The number is allocated from ``WorkOrderSequence`` in the creating transaction, so it is

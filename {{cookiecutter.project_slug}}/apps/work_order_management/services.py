@@ -26,11 +26,12 @@ import functools
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from apps.core.services.distributed_locks import with_lock_and_transaction
+from apps.core.services.row_update import apply_changes, for_update, lock_row, save_changes
 from apps.core.services.saga import TransactionManager
 from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name, send_task_on_commit
 from apps.core.services.userinfo import save_userinfo
@@ -55,18 +56,6 @@ DETAIL_FIELDS = ("seqno", "question", "answertype", "answer", "ismandatory")
 
 # Shared helpers
 # ------------------------------------------------------------------------------
-
-
-def _for_update(queryset):
-    """Lock the selected rows until the transaction ends.
-
-    Where the database has it (PostgreSQL), ``FOR NO KEY UPDATE``: it still serializes writers
-    of the row but does not block other transactions inserting rows that reference it. Only the
-    model's own rows are locked, not those that ``select_related`` joins in.
-    """
-    features = connections[queryset.db].features
-    of = ("self",) if features.has_select_for_update_of else ()
-    return queryset.select_for_update(no_key=features.has_select_for_no_key_update, of=of)
 
 
 def _site_of(author, site):
@@ -109,11 +98,14 @@ def create_vendor(*, author, code, name, site=None, **fields):
 
 
 @atomic_view_operation()
-def update_vendor(*, author, vendor, **changes):
-    for name in VENDOR_FIELDS:
-        if name in changes:
-            setattr(vendor, name, changes[name])
-    return save_userinfo(vendor, author)
+def update_vendor(*, author, vendor, expected_version=None, **changes):
+    """Change a vendor: re-read under its row lock, only the fields sent written.
+
+    ``vendor`` is the vendor or its pk; ``expected_version``, when given, refuses the edit if the
+    vendor changed since the caller read it.
+    """
+    current = lock_row(Vendor.objects, vendor, expected_version=expected_version)
+    return save_changes(current, author, apply_changes(current, changes, VENDOR_FIELDS))
 
 
 @atomic_view_operation()
@@ -175,7 +167,7 @@ def _allocate_number(workorder):
     WorkOrderSequence.objects.bulk_create(
         [WorkOrderSequence(client_id=workorder.client_id, year=year, last_number=0)], ignore_conflicts=True
     )
-    counter = _for_update(WorkOrderSequence.objects.filter(client_id=workorder.client_id)).get()
+    counter = for_update(WorkOrderSequence.objects.filter(client_id=workorder.client_id)).get()
     if counter.year != year:
         counter.year, counter.last_number = year, 0
     counter.last_number += 1
@@ -216,9 +208,9 @@ def _create_numbered_work_order(*, author, client_id, site, description, **field
     return workorder
 
 
-def _lock_work_order(workorder):
-    """Re-read the order under a row lock, so concurrent changes are applied one after the other."""
-    return _for_update(WorkOrder.objects.select_related("vendor", "asset").filter(pk=workorder.pk)).get()
+def _lock_work_order(workorder, expected_version=None):
+    """Re-read the order (an instance or a pk) under a row lock: concurrent changes apply one after the other."""
+    return lock_row(WorkOrder.objects.select_related("vendor", "asset"), workorder, expected_version=expected_version)
 
 
 def _apply_changes(workorder, changes):
@@ -241,11 +233,16 @@ def _apply_changes(workorder, changes):
 
 
 @atomic_view_operation()
-def update_work_order(*, author, workorder, **changes):
-    """Change a work order and record what changed; its vendor hears of a status change after commit."""
-    workorder = _lock_work_order(workorder)
+def update_work_order(*, author, workorder, expected_version=None, **changes):
+    """Change a work order and record what changed; its vendor hears of a status change after commit.
+
+    ``workorder`` is the order or its pk: the row is re-read under its row lock and only the
+    changed fields are written. ``expected_version``, when given, refuses the edit if the order
+    changed since the caller read it.
+    """
+    workorder = _lock_work_order(workorder, expected_version)
     changed = _apply_changes(workorder, changes)
-    save_userinfo(workorder, author)
+    save_changes(workorder, author, list(changed))
     status_changed = "workstatus" in changed
     action = WorkOrderHistory.Action.STATUS_CHANGED if status_changed else WorkOrderHistory.Action.UPDATED
     _record_history(workorder, author, action, changed)
@@ -328,7 +325,7 @@ def _mark_dispatched(context):
     old = workorder.workstatus
     workorder.workstatus = WorkOrder.WorkStatus.DISPATCHED
     workorder.dispatch_reference = None
-    save_userinfo(workorder, context["author"])
+    save_changes(workorder, context["author"], ["workstatus", "dispatch_reference"])
     _record_history(
         workorder, context["author"], WorkOrderHistory.Action.DISPATCHED, {"workstatus": [old, workorder.workstatus]}
     )
@@ -410,7 +407,7 @@ def _name_permit(permit):
     The site's row is locked first, so two permits of one site cannot read the same highest
     sequence; the unique (site, sequence) constraint backs this up.
     """
-    site = _for_update(Bt.objects.filter(pk=permit.site_id)).get()
+    site = for_update(Bt.objects.filter(pk=permit.site_id)).get()
     last = WorkPermit.objects.filter(site_id=site.pk).aggregate(last=Max("sequence"))["last"] or 0
     permit.sequence = last + 1
     permit.permit_name = f"PTW-{site.bucode}-{permit.sequence:05d}"
@@ -467,7 +464,7 @@ def create_work_permit(*, author, site, permit_type, details, remarks=""):
 
 def _lock_permit(permit):
     """Re-read the permit under a row lock: concurrent decisions on it run one after the other."""
-    permit = _for_update(WorkPermit.objects.filter(pk=permit.pk)).get()
+    permit = for_update(WorkPermit.objects.filter(pk=permit.pk)).get()
     if permit.status != WorkPermit.Status.PENDING:
         raise ValidationError({"permit": f"{permit} was already {permit.get_status_display().lower()}."})
     return permit

@@ -4,19 +4,29 @@ Subclasses implement ``handle_valid_form(form, request, create)``, which calls a
 function and returns a JSON response. The base validates the form first (invalid input: 400 with
 field errors, nothing written), runs ``handle_valid_form`` inside ``atomic_view_operation``, and
 turns constraint conflicts into 409 and rule violations into 400.
+
+The edit form of a versioned record carries the version it was rendered with in a hidden
+``version`` field; ``handle_valid_form`` passes ``form.expected_version`` to the service, which
+refuses the edit when the row has moved on since (409 with the current values: someone else
+saved it while this form was open).
 """
 
 from contextlib import nullcontext
 
+from django import forms
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
+from django.forms.models import model_to_dict
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 
+from apps.core.exceptions import StaleVersionError
+from apps.core.models import VersionedModel
 from apps.core.services.transaction_manager import atomic_view_operation
 
-from .responses import WRITE_FAILURES, write_failure_response
+from .responses import WRITE_FAILURES, stale_version_payload, write_failure_response
 
 
 class AtomicFormView(LoginRequiredMixin, View):
@@ -41,7 +51,13 @@ class AtomicFormView(LoginRequiredMixin, View):
     def get_form(self, data=None, instance=None):
         if self.form_class is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a form_class.")
-        return self.form_class(data=data, **self.get_form_kwargs(instance))
+        form = self.form_class(data=data, **self.get_form_kwargs(instance))
+        if isinstance(instance, VersionedModel):
+            form.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=instance.version, required=False, min_value=1
+            )
+        form.expected_version = None
+        return form
 
     #: True when the service this view calls takes a distributed lock: the service then opens
     #: the transaction itself, after the lock (``with_lock_and_transaction``), and the view must
@@ -64,11 +80,28 @@ class AtomicFormView(LoginRequiredMixin, View):
         form = self.get_form(data=request.POST, instance=instance)
         if not form.is_valid():
             return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
+        form.expected_version = form.cleaned_data.pop("version", None)
         try:
             with self.transaction_boundary():
                 return self.handle_valid_form(form, request, create=instance is None)
+        except StaleVersionError as exc:
+            return JsonResponse(self.stale_version_payload(form, exc), status=409, encoder=DjangoJSONEncoder)
         except WRITE_FAILURES as exc:
             return write_failure_response(exc, self.model._meta.verbose_name)
+
+    def stale_version_payload(self, form, exc):
+        """Why the edit was refused, with the record's current values for the fields of the form."""
+        current = exc.record or self.model._default_manager.filter(pk=exc.pk).first()
+        # Never a password (not even its hash): only what the form shows.
+        names = [
+            name
+            for name, field in form.fields.items()
+            if name != "version" and not isinstance(field.widget, forms.PasswordInput)
+        ]
+        values = model_to_dict(current, fields=names) if current is not None else None
+        if values is not None:
+            values = {name: getattr(value, "pk", value) for name, value in values.items()}
+        return stale_version_payload(exc, values)
 
     def handle_valid_form(self, form, request, create):
         raise NotImplementedError(f"{type(self).__name__} must implement handle_valid_form().")
