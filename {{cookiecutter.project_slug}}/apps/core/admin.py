@@ -83,8 +83,8 @@ class EditedRowAdminMixin:
             return write_failure_response(exc, self.model._meta.verbose_name)
 
     def changed_columns(self, form):
-        """The names of the concrete fields the form changed (many-to-many ones are saved by the form)."""
-        concrete = {field.name for field in self.model._meta.concrete_fields}
+        """The editable columns the form changed (many-to-many ones are saved by the form; the version is not data)."""
+        concrete = {field.name for field in self.model._meta.concrete_fields if field.editable}
         return [name for name in form.changed_data if name in concrete]
 
     def save_changed_fields(self, request, obj, form):
