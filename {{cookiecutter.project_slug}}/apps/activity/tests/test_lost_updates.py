@@ -23,6 +23,7 @@ from apps.peoples.tests.concurrency import (
     slow_updates,
 )
 
+
 @pytest.fixture
 def redis_locks(settings):
     settings.DISTRIBUTED_LOCK_BACKEND = "redis"
@@ -152,7 +153,8 @@ def test_a_job_is_read_with_its_etag_and_a_stale_if_match_is_refused_with_412(ap
 @pytest.mark.django_db
 @pytest.mark.parametrize("header", ["abc", '"1", "2"'])
 def test_a_malformed_if_match_is_refused_with_412_and_writes_nothing(api_client, asset, header):
-    response = api_client.patch(f"/api/v1/assets/{asset.pk}/", {"location": "Roof"}, format="json", HTTP_IF_MATCH=header)
+    url = f"/api/v1/assets/{asset.pk}/"
+    response = api_client.patch(url, {"location": "Roof"}, format="json", HTTP_IF_MATCH=header)
     assert response.status_code == 412, response.content
     assert Asset.objects.get(pk=asset.pk).location == "Basement"
 
@@ -187,4 +189,4 @@ def test_the_asset_status_change_locks_the_asset_row_in_the_database(author, ass
     with CaptureQueriesContext(connection) as queries:
         change_asset_status(author=author, asset=asset.pk, status="STANDBY")
     locking = [query["sql"] for query in queries if 'FROM "activity_asset"' in query["sql"]]
-    assert any(sql.rstrip().endswith("FOR NO KEY UPDATE OF \"activity_asset\"") for sql in locking), locking
+    assert any(sql.rstrip().endswith('FOR NO KEY UPDATE OF "activity_asset"') for sql in locking), locking
