@@ -28,6 +28,7 @@ from .services import (
     create_work_permit,
     decide_permit,
     dispatch_work_order_to_vendor,
+    release_stuck_dispatch,
     update_vendor,
     update_work_order,
 )
@@ -238,7 +239,7 @@ class WorkOrderViewSet(ClientScopedMixin, AtomicModelViewSet):
     @property
     def service_takes_locks(self):
         """Creation takes the client's numbering lock and dispatch is a saga: both open their own transactions."""
-        return self.action in ("create", "dispatch_to_vendor")
+        return self.action in ("create", "dispatch_to_vendor", "release_dispatch")
 
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to_vendor(self, request, pk=None):
@@ -251,6 +252,12 @@ class WorkOrderViewSet(ClientScopedMixin, AtomicModelViewSet):
             workorder = dispatch_work_order_to_vendor(author=request.user, workorder=workorder)
         except SagaError as exc:
             return _saga_failure(exc)
+        return Response(self.get_serializer(workorder).data)
+
+    @action(detail=True, methods=["post"], url_path="release-dispatch")
+    def release_dispatch(self, request, pk=None):
+        """Staff: undo an interrupted dispatch now, so the order can be dispatched again or changed."""
+        workorder = release_stuck_dispatch(author=request.user, workorder=self.get_object())
         return Response(self.get_serializer(workorder).data)
 
 

@@ -5,3 +5,7 @@ class WorkOrderManagementConfig(AppConfig):
     name = "apps.work_order_management"
     label = "work_order_management"
     verbose_name = "Work orders and permits"
+
+    def ready(self):
+        # Registers the recovery of interrupted dispatches (``register_saga_recovery``) in every process.
+        from . import services  # noqa: F401

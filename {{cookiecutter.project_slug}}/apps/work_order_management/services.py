@@ -25,15 +25,22 @@ own transaction, the completed ones compensated in reverse when a later one fail
 import functools
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.models import SagaExecutionLog
 from apps.core.services.distributed_locks import with_lock_and_transaction
 from apps.core.services.row_update import apply_changes, for_update, lock_row, save_changes
-from apps.core.services.saga import TransactionManager
-from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name, send_task_on_commit
+from apps.core.services.saga import TransactionManager, recover_saga, register_saga_recovery
+from apps.core.services.transaction_manager import (
+    atomic_view_operation,
+    get_current_db_name,
+    send_task_on_commit,
+    use_database,
+)
 from apps.core.services.userinfo import save_userinfo
 from apps.onboarding.models import Bt
 
@@ -360,6 +367,66 @@ def dispatch_work_order_to_vendor(*, author, workorder):
     saga.add_step("mark_dispatched", _mark_dispatched)
     context = saga.execute({"author": author, "workorder": workorder, "reference": reference})
     return context["workorder"]
+
+
+def _recover_dispatch(log):
+    """Undo what an interrupted dispatch left, from the database alone (see ``register_saga_recovery``).
+
+    While the order still holds the run's reservation, ``mark_dispatched`` never committed: the
+    vendor is told of the cancellation if it may have heard of the dispatch, and the reservation
+    is released. An order that no longer holds it was released or dispatched already: nothing to
+    undo, so running this twice is harmless.
+    """
+    reference = uuid.UUID(log.correlation_id)
+    with use_database(log.database_alias or get_current_db_name()), atomic_view_operation(name=DISPATCH_SAGA):
+        workorder = for_update(WorkOrder.objects.filter(dispatch_reference=reference)).first()
+        if workorder is None:
+            return []
+        entry = WorkOrderHistory.objects.filter(
+            workorder=workorder, action=WorkOrderHistory.Action.DISPATCH_RESERVED, snapshot__dispatch=str(reference)
+        ).first()
+        context = {
+            "author": None,
+            "workorder": workorder,
+            "reference": reference,
+            "reservation_entry": entry and entry.pk,
+        }
+        compensated = []
+        if "notify_vendor" in log.steps_completed:
+            _retract_vendor_notification(context)
+            compensated.append("notify_vendor")
+        _release_reservation(context)
+        compensated.append("reserve")
+        return compensated
+
+
+register_saga_recovery(DISPATCH_SAGA, _recover_dispatch)
+
+
+def release_stuck_dispatch(*, author, workorder):
+    """Release, at once, an order whose dispatch was interrupted (staff only): it can then be dispatched or changed.
+
+    The run's log is compensated as the recovery task would have done after its timeout; an
+    order whose reservation has no running log (the log could not be written) is released too.
+    """
+    if not getattr(author, "is_staff", False):
+        raise PermissionDenied("Only staff can release a dispatch.")
+    current = WorkOrder.objects.get(pk=getattr(workorder, "pk", workorder))
+    if current.dispatch_reference is None:
+        raise ValidationError({"workorder": f"{current} is not being dispatched."})
+    log = (
+        SagaExecutionLog.objects.using(settings.MONITORING_DB_ALIAS)
+        .filter(name=DISPATCH_SAGA, correlation_id=str(current.dispatch_reference))
+        .first()
+    )
+    if log is not None and log.status == SagaExecutionLog.Status.RUNNING:
+        recover_saga(log)
+    else:
+        orphan = SagaExecutionLog(
+            name=DISPATCH_SAGA, correlation_id=str(current.dispatch_reference), steps_completed=["reserve"]
+        )
+        _recover_dispatch(orphan)
+    return WorkOrder.objects.get(pk=current.pk)
 
 
 # Work permits

@@ -5,12 +5,20 @@ step fails, the compensations of the steps already completed run in reverse orde
 own transaction. (Called inside an outer transaction, each step is a savepoint instead: the saga
 recovers from a failed step by compensating, so it must be able to carry on after it.) Every run
 is recorded in ``SagaExecutionLog`` through the monitoring connection,
-so the record survives whatever the steps roll back.
+so the record survives whatever the steps roll back; each step is recorded as it completes.
+
+A run can also stop where no ``except`` runs: the process is killed (SIGKILL, out of memory, a
+lost machine). Its log then stays RUNNING with the steps that had completed. An app registers a
+recovery for its saga (``register_saga_recovery``) that undoes what those steps left, from the
+database alone; ``recover_stuck_sagas`` (a beat task) runs it for every run left RUNNING longer
+than ``SAGA_RECOVERY_TIMEOUT`` seconds, and staff can run it for one run at once. Each run is
+claimed with a conditional update first, so two recoverers never compensate one run twice.
 """
 
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -72,7 +80,9 @@ class TransactionManager:
             try:
                 with atomic_view_operation(savepoint=True):
                     step.action(context)
-            except Exception as exc:
+            except BaseException as exc:
+                # Also SystemExit (a worker timeout) and KeyboardInterrupt: the completed steps are
+                # undone before the process goes, not left for the recovery task.
                 self._compensate(log, completed, context)
                 failed = log.compensations_failed
                 self._save(
@@ -85,9 +95,11 @@ class TransactionManager:
                     finished_at=timezone.now(),
                     duration_ms=(time.perf_counter() - started) * 1000,
                 )
+                if not isinstance(exc, Exception):
+                    raise
                 raise SagaError(f"saga {self.name} failed at step {step.name}: {exc}", log) from exc
             completed.append(step)
-            log.steps_completed = [s.name for s in completed]
+            self._save(log, steps_completed=[s.name for s in completed])
         self._save(
             log,
             status=SagaExecutionLog.Status.COMPLETED,
@@ -108,3 +120,73 @@ class TransactionManager:
                 log.compensations_failed.append(step.name)
             else:
                 log.compensations_run.append(step.name)
+
+
+# Recovery of runs a crash left RUNNING
+# ------------------------------------------------------------------------------
+
+_recoveries = {}
+
+
+def register_saga_recovery(name, recover):
+    """Register ``recover(log)`` for the saga ``name``: it undoes what the run's completed steps left.
+
+    ``recover`` reads ``log.steps_completed`` and ``log.correlation_id``, finds the rows the run
+    wrote and compensates them in its own transaction(s), and returns the names of the
+    compensations it ran. It must be idempotent: it may find some of them already undone.
+    """
+    _recoveries[name] = recover
+
+
+def _claim(log, older_than):
+    """Take a RUNNING log for recovery (one recoverer wins); True when this caller owns it."""
+    runs = SagaExecutionLog.objects.using(settings.MONITORING_DB_ALIAS).filter(
+        pk=log.pk, status=SagaExecutionLog.Status.RUNNING
+    )
+    if older_than is not None:
+        runs = runs.filter(started_at__lt=older_than)
+    return (
+        runs.update(
+            status=SagaExecutionLog.Status.COMPENSATION_FAILED,
+            failed_step=(log.steps_completed or ["(none)"])[-1],
+            error="Interrupted before it finished; being compensated by the recovery.",
+        )
+        == 1
+    )
+
+
+def recover_saga(log, *, older_than=None):
+    """Compensate one run left RUNNING; return the updated log, or None when another recoverer has it."""
+    recover = _recoveries.get(log.name)
+    if recover is None:
+        logger.error("saga %s %s is stuck and has no recovery registered", log.name, log.saga_id)
+        return None
+    if not _claim(log, older_than):
+        return None
+    log.refresh_from_db(using=settings.MONITORING_DB_ALIAS)
+    try:
+        log.compensations_run = list(recover(log))
+    except Exception as exc:  # noqa: BLE001 - recorded; the run stays COMPENSATION_FAILED for a person to look at
+        logger.exception("recovery of saga %s %s failed", log.name, log.saga_id)
+        log.compensations_failed = [f"recovery: {type(exc).__name__}: {exc}"]
+    else:
+        log.status = SagaExecutionLog.Status.COMPENSATED
+        log.error = "Interrupted before it finished; compensated by the recovery."
+    log.finished_at = timezone.now()
+    log.save(using=settings.MONITORING_DB_ALIAS)
+    return log
+
+
+def recover_stuck_sagas(timeout=None):
+    """Compensate every run left RUNNING for longer than ``timeout`` seconds; return the recovered logs."""
+    timeout = settings.SAGA_RECOVERY_TIMEOUT if timeout is None else timeout
+    older_than = timezone.now() - timedelta(seconds=timeout)
+    stuck = SagaExecutionLog.objects.using(settings.MONITORING_DB_ALIAS).filter(
+        status=SagaExecutionLog.Status.RUNNING, started_at__lt=older_than
+    )
+    recovered = []
+    for log in stuck.order_by("started_at"):
+        result = recover_saga(log, older_than=older_than)
+        if result is not None:
+            recovered.append(result)
+    return recovered
