@@ -26,6 +26,7 @@ from django.utils import timezone
 from apps.core.models import SagaExecutionLog
 
 from .transaction_manager import atomic_view_operation, get_current_db_name
+from .transaction_monitoring_service import must_wait_for_the_operation, save_after_the_operation
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +63,20 @@ class TransactionManager:
         return self
 
     def _save(self, log, **fields):
+        """Record the run's progress through the monitoring connection.
+
+        On SQLite inside an outer transaction (which holds the file's only write lock until it
+        ends) the monitoring connection could not write before that transaction ends: waiting
+        here would wait on ourselves. The run is then recorded once, in its final state, as soon
+        as the outer transaction has ended (crash recovery does not apply there: a crash rolls
+        the whole outer transaction back, steps included).
+        """
         for field_name, value in fields.items():
             setattr(log, field_name, value)
+        if must_wait_for_the_operation(log.database_alias):
+            if log.status != SagaExecutionLog.Status.RUNNING:
+                save_after_the_operation(log, "saga")
+            return
         try:
             log.save(using=settings.MONITORING_DB_ALIAS)
         except Exception:  # noqa: BLE001 - the record must never break the saga it describes
