@@ -31,7 +31,7 @@ def test_current_db_does_not_leak_into_other_threads():
     with use_database("other"):
         worker = threading.Thread(target=lambda: seen.append(get_current_db_name()))
         worker.start()
-        worker.join()
+        worker.join(10)
     assert seen == ["default"]
 
 
