@@ -9,10 +9,12 @@ import signal
 import subprocess
 import sys
 import time
+from io import StringIO
 from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from apps.core.models import SagaExecutionLog
@@ -96,7 +98,9 @@ def test_each_step_is_recorded_as_it_completes_and_a_crashed_run_is_recovered_by
     assert _history(ready) == ["CREATED", "DISPATCH_CANCELLED"]
     assert [m.subject for m in mailoutbox][-1].lower().endswith("dispatch cancelled")
 
-    assert recover_stuck_sagas(timeout=0) == []  # idempotent: nothing is undone twice
+    out = StringIO()
+    call_command("recover_sagas", "--timeout", "0", stdout=out)  # idempotent: nothing is undone twice
+    assert "0 saga run(s) recovered" in out.getvalue()
     assert _history(ready) == ["CREATED", "DISPATCH_CANCELLED"]
     dispatched = dispatch_work_order_to_vendor(author=author, workorder=ready)
     assert dispatched.workstatus == WorkOrder.WorkStatus.DISPATCHED
