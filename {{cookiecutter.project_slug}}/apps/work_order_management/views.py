@@ -4,7 +4,7 @@ from apps.core.views.forms import AtomicFormView
 
 from .forms import VendorForm, WorkOrderForm, WorkPermitForm
 from .models import Vendor, WorkOrder, WorkPermit
-from .services import create_vendor, create_work_order, create_work_permit
+from .services import create_vendor, create_work_order, create_work_permit, update_vendor
 
 
 class VendorFormView(AtomicFormView):
@@ -13,8 +13,14 @@ class VendorFormView(AtomicFormView):
     title = "New vendor"
 
     def handle_valid_form(self, form, request, create):
-        vendor = create_vendor(author=request.user, **form.cleaned_data)
-        return JsonResponse({"pk": vendor.pk, "uuid": str(vendor.uuid), "code": vendor.code}, status=201)
+        if create:
+            vendor = create_vendor(author=request.user, **form.cleaned_data)
+            return JsonResponse({"pk": vendor.pk, "uuid": str(vendor.uuid), "code": vendor.code}, status=201)
+        # The vendor is re-read under its row lock; the form's copy only names it.
+        vendor = update_vendor(
+            author=request.user, vendor=form.instance.pk, expected_version=form.expected_version, **form.cleaned_data
+        )
+        return JsonResponse({"pk": vendor.pk, "uuid": str(vendor.uuid), "version": vendor.version}, status=200)
 
 
 class WorkOrderFormView(AtomicFormView):

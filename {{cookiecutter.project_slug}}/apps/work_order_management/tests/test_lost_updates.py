@@ -51,6 +51,30 @@ def test_an_api_edit_with_the_etag_read_before_a_concurrent_edit_is_refused_with
     assert (stored.name, stored.email) == ("Slow rename", "desk@fixit.example")
 
 
+def test_two_edit_forms_opened_on_one_vendor_let_the_second_learn_it_lost(author, vendor):
+    url = f"/work-orders/vendors/{vendor.pk}/edit/"
+    fields = {"code": vendor.code, "name": vendor.name, "email": vendor.email, "mobno": "", "address": "",
+              "enable": "on", "version": vendor.version}  # fmt: skip
+
+    def web():
+        client = Client()
+        client.force_login(author)
+        return client
+
+    assert f'name="version" value="{vendor.version}"' in web().get(url).content.decode()
+    with slow_updates("work_order_management_vendor", "NEW.name = 'Slow rename'", 1.5):
+        rename, email = run_concurrently(
+            lambda: web().post(url, {**fields, "name": "Slow rename"}),
+            after(0.5, lambda: web().post(url, {**fields, "email": "form@fixit.example"})),
+        )
+
+    assert rename.value.status_code == 200, rename.value.content
+    assert email.value.status_code == 409, email.value.content
+    assert email.value.json()["current"]["name"] == "Slow rename"
+    stored = Vendor.objects.get(pk=vendor.pk)
+    assert (stored.name, stored.email) == ("Slow rename", "desk@fixit.example")
+
+
 def test_an_admin_edit_of_a_vendor_renamed_meanwhile_is_refused(author, admin_user, vendor):
     admin = Client()
     admin.force_login(admin_user)
