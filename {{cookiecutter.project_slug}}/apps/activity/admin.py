@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.admin.options import csrf_protect_m
 
 from apps.core.admin import ReadOnlyAdminMixin, UserInfoAdmin
-from apps.core.exceptions import LockAcquisitionError
+from apps.core.exceptions import LockAcquisitionError, StaleVersionError
 from apps.core.views.responses import write_failure_response
 
 from .models import Asset, AssetLog, Job, Jobneed
@@ -55,12 +55,15 @@ class JobAdmin(UserInfoAdmin):
         """
         try:
             return self._changeform_view(request, object_id, form_url, extra_context)
-        except LockAcquisitionError as exc:
+        except (LockAcquisitionError, StaleVersionError) as exc:
             return write_failure_response(exc, self.model._meta.verbose_name)
 
     def save_model(self, request, obj, form, change):
+        """Through ``update_job``: the job is re-read under its locks and only the changed fields are written."""
         changes = {name: form.cleaned_data[name] for name in form.changed_data if name in JOB_FIELDS}
-        update_job(author=request.user, job=obj, **changes)
+        job = update_job(author=request.user, job=obj.pk, expected_version=form.cleaned_data.get("version"), **changes)
+        for field in self.model._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(job, field.attname))
 
 
 @admin.register(Jobneed)

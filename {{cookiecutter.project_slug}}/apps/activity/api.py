@@ -26,9 +26,9 @@ class AssetSerializer(AtomicModelSerializer):
         model = Asset
         fields = [
             "id", "uuid", "assetcode", "assetname", "category", "status", "location", "enable", "client", "site",
-            "cdtz", "mdtz",
+            "version", "cdtz", "mdtz",
         ]  # fmt: skip
-        read_only_fields = ["id", "uuid", "client", "cdtz", "mdtz"]
+        read_only_fields = ["id", "uuid", "client", "version", "cdtz", "mdtz"]
         validators = []  # the code is unique per client in the database: 409 on conflict
 
     def create(self, validated_data):
@@ -43,7 +43,12 @@ class AssetSerializer(AtomicModelSerializer):
             raise serializers.ValidationError({"assetcode": "The code of an asset cannot change."})
         for name in ("site", "status", "assetcode"):
             validated_data.pop(name, None)
-        return update_asset(author=self.context["request"].user, asset=instance, **validated_data)
+        return update_asset(
+            author=self.context["request"].user,
+            asset=instance.pk,
+            expected_version=self.expected_version,
+            **validated_data,
+        )
 
 
 class AssetStatusSerializer(serializers.Serializer):
@@ -91,9 +96,9 @@ class JobSerializer(AtomicModelSerializer):
         model = Job
         fields = [
             "id", "uuid", "jobname", "jobdesc", "asset", "people", "frequency", "fromdate", "uptodate",
-            "planduration", "gracetime", "client", "site", "jobneed_count", "cdtz", "mdtz",
+            "planduration", "gracetime", "client", "site", "jobneed_count", "version", "cdtz", "mdtz",
         ]  # fmt: skip
-        read_only_fields = ["id", "uuid", "client", "site", "jobneed_count", "cdtz", "mdtz"]
+        read_only_fields = ["id", "uuid", "client", "site", "jobneed_count", "version", "cdtz", "mdtz"]
 
     def get_jobneed_count(self, job):
         count = getattr(job, "jobneed_count", None)
@@ -112,9 +117,13 @@ class JobSerializer(AtomicModelSerializer):
     def update(self, instance, validated_data):
         if validated_data.pop("asset", instance.asset) != instance.asset:
             raise serializers.ValidationError({"asset": "A job cannot move to another asset; create a new job."})
-        job = update_job(author=self.context["request"].user, job=instance, **validated_data)
-        vars(job).pop("jobneed_count", None)  # the annotation counted the occurrences before the re-plan
-        return job
+        # The job is re-read under its lock; the copy the view loaded only names it.
+        return update_job(
+            author=self.context["request"].user,
+            job=instance.pk,
+            expected_version=self.expected_version,
+            **validated_data,
+        )
 
 
 class JobViewSet(AtomicModelViewSet):

@@ -11,12 +11,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from apps.core.models import VersionedModel
 from apps.onboarding.models import TenantScopedModel
 
 _NOT_LOADED = object()
 
 
-class Asset(TenantScopedModel):
+class Asset(VersionedModel, TenantScopedModel):
     """A piece of equipment at a site.
 
     The status it was loaded with is remembered, so that the ``post_save`` receiver in
@@ -122,7 +123,7 @@ class AssetLog(models.Model):
         return f"{self.asset_id}: {self.oldstatus or '-'} -> {self.newstatus}"
 
 
-class Job(TenantScopedModel):
+class Job(VersionedModel, TenantScopedModel):
     """A planned preventive maintenance task on an asset, repeated over a schedule window."""
 
     class Frequency(models.TextChoices):

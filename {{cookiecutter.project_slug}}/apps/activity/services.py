@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from apps.core.services.distributed_locks import with_lock_and_transaction
+from apps.core.services.row_update import apply_changes, lock_row, save_changes
 from apps.core.services.transaction_manager import atomic_view_operation, send_task_on_commit
 from apps.core.services.userinfo import save_userinfo
 
@@ -75,23 +76,25 @@ def create_asset(
     return save_userinfo(asset, author, client=client, site=site)
 
 
-@atomic_view_operation()
-def update_asset(*, author, asset, **changes):
-    """Change an asset's descriptive fields. Its status changes only through ``change_asset_status``.
-
-    Only the changed fields and the modifier are written: a copy of the asset loaded before a
-    concurrent status change must not put the old status back (unrecorded in its history).
-    """
-    unknown = set(changes) - set(ASSET_FIELDS)
+def _refuse_unknown(changes, allowed):
+    unknown = set(changes) - set(allowed)
     if unknown:
         raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
-    for name, value in changes.items():
-        setattr(asset, name, value)
-    _check_category(asset.category, asset.client)
-    stamped = ["muser", "mdtz"] if asset.cuser_id is not None else ["cuser", "muser", "mdtz"]
-    save_userinfo(asset, author, save=False)
-    asset.save(update_fields=[*changes, *stamped])
-    return asset
+
+
+@atomic_view_operation()
+def update_asset(*, author, asset, expected_version=None, **changes):
+    """Change an asset's descriptive fields. Its status changes only through ``change_asset_status``.
+
+    ``asset`` is the asset or its pk: the row is re-read under a row lock and only the fields
+    sent are written, so neither a concurrent status change nor another edit is undone.
+    ``expected_version``, when given, refuses the edit if the asset changed since it was read.
+    """
+    _refuse_unknown(changes, ASSET_FIELDS)
+    current = lock_row(Asset.objects, asset, expected_version=expected_version)
+    changed = apply_changes(current, changes, ASSET_FIELDS)
+    _check_category(current.category, current.client)
+    return save_changes(current, author, changed)
 
 
 def _autoclose_jobneeds_of(asset, author, remarks):
@@ -115,14 +118,14 @@ def change_asset_status(*, author, asset, status, remarks=""):
     """
     if status not in Asset.Status.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
-    current = Asset.objects.select_for_update().get(pk=asset.pk)
+    current = lock_row(Asset.objects, asset)
     if current.status == Asset.Status.SCRAPPED:
         raise ValidationError({"status": "A scrapped asset cannot change status."})
     if current.status == status:
         raise ValidationError({"status": f"The asset is already {current.get_status_display().lower()}."})
     current.status = status
     current.status_remarks = remarks
-    save_userinfo(current, author)
+    save_changes(current, author, ["status"])
     if status == Asset.Status.SCRAPPED:
         _autoclose_jobneeds_of(current, author, remarks)
     return current
@@ -201,7 +204,7 @@ def _notify_assignee_after_commit(job):
         send_task_on_commit(notify_job_assigned, job.pk)
 
 
-@with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="asset")
+@with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="asset", resource_kind="asset")
 def create_job(
     *, author, jobname, asset, fromdate, uptodate, frequency=Job.Frequency.WEEKLY, planduration=60, gracetime=0,
     people=None, jobdesc="",
@@ -224,30 +227,29 @@ def create_job(
     return job
 
 
-@with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="job")
-def update_job(*, author, job, **changes):
+@with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="job", resource_kind="job")
+def update_job(*, author, job, expected_version=None, **changes):
     """Change a job and re-plan its future occurrences that nobody has started yet.
 
+    ``job`` is the job or its pk: the row is re-read here, under the job's JOB_WORKFLOW_UPDATE
+    lock and its row lock, and only the fields sent are written, so a concurrent edit of
+    another field survives and the re-plan uses the schedule the row really has.
+    ``expected_version``, when given, refuses the edit if the job changed since it was read.
     Past occurrences and the ones in progress, completed or closed are kept. A new assignee is
-    e-mailed after commit. One re-plan at a time per job (JOB_WORKFLOW_UPDATE on the job); the
-    job's row is also locked in the database, so two re-plans can never interleave their
-    removals and insertions.
+    e-mailed after commit.
     """
-    unknown = set(changes) - set(JOB_FIELDS)
-    if unknown:
-        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
-    # Compared with the stored row: the caller (a ModelForm, the admin) may have set it already.
-    stored_people_id = Job.objects.select_for_update().filter(pk=job.pk).values_list("people_id", flat=True).first()
-    for name, value in changes.items():
-        setattr(job, name, value)
-    _validate_job(job)
-    save_userinfo(job, author)
+    _refuse_unknown(changes, JOB_FIELDS)
+    current = lock_row(Job.objects.select_related("people"), job, expected_version=expected_version)
+    stored_people_id = current.people_id
+    changed = apply_changes(current, changes, JOB_FIELDS)
+    _validate_job(current)
+    save_changes(current, author, changed)
     now = timezone.now()
-    _remove_future_assigned_jobneeds(job, now)
-    _generate_jobneeds(job, author, start=now)
-    if job.people_id != stored_people_id:
-        _notify_assignee_after_commit(job)
-    return job
+    _remove_future_assigned_jobneeds(current, now)
+    _generate_jobneeds(current, author, start=now)
+    if current.people_id != stored_people_id:
+        _notify_assignee_after_commit(current)
+    return current
 
 
 @with_lock_and_transaction("JOBNEED_STATUS_UPDATE", resource_id_param="jobneed")

@@ -1,18 +1,32 @@
-"""Admin helpers: records saved in the admin are stamped like any other write.
+"""Admin helpers: records saved in the admin are stamped like any other write, and an edit writes
+only what the change form changed, to the row re-read under its row lock, checked against the
+version the form was opened with (``EditedRowAdminMixin``).
 
 The monitoring records are registered read-only: they describe what happened and nobody edits
 history. The one exception is a failure's resolution (flag and note). They are read and written
 through the monitoring connection, like everywhere else.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import csrf_protect_m
+from django.contrib.admin.utils import flatten_fieldsets
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from apps.core.models import SagaExecutionLog, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
+from apps.core.exceptions import StaleVersionError
+from apps.core.models import (
+    SagaExecutionLog,
+    TransactionFailureLog,
+    TransactionHealthCheck,
+    TransactionMetrics,
+    VersionedModel,
+)
+from apps.core.services.row_update import lock_row, save_changes
 from apps.core.services.userinfo import save_userinfo
+from apps.core.views.responses import write_failure_response
 
 admin.site.site_header = f"{settings.SITE_NAME} administration"
 admin.site.site_title = settings.SITE_NAME
@@ -32,7 +46,70 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class UserInfoAdmin(admin.ModelAdmin):
+class EditedRowAdminMixin:
+    """The admin's change form writes what it changed, never the whole row it loaded.
+
+    The object the admin loaded and filled from the form was read before its transaction began:
+    saving it whole would write back every other field as it was then (a status changed since,
+    read-only in the form, included). So a change re-reads the row under its row lock, copies
+    over only the fields the form changed, and saves those. A versioned record's change form
+    carries the version it was opened with (a hidden field); if the row has moved on since, the
+    save is refused with 409 and nothing is written.
+    """
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        versioned = isinstance(obj, VersionedModel)
+        if versioned:
+            # The hidden field is the form's own, not the model's (whose version is not editable).
+            fields = kwargs["fields"] if "fields" in kwargs else flatten_fieldsets(self.get_fieldsets(request, obj))
+            if fields is not None:
+                kwargs["fields"] = [name for name in fields if name != "version"]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if not versioned:
+            return form
+        version = forms.IntegerField(widget=forms.HiddenInput, initial=obj.version, required=False, min_value=1)
+        return type(form.__name__, (form,), {"version": version})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not isinstance(obj, VersionedModel):
+            return fieldsets
+        if any("version" in options.get("fields", ()) for _, options in fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options.get("fields", ()), "version"]}), *rest]
+
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except StaleVersionError as exc:
+            return write_failure_response(exc, self.model._meta.verbose_name)
+
+    def changed_columns(self, form):
+        """The editable columns the form changed (many-to-many ones are saved by the form; the version is not data)."""
+        concrete = {field.name for field in self.model._meta.concrete_fields if field.editable}
+        return [name for name in form.changed_data if name in concrete]
+
+    def save_changed_fields(self, request, obj, form):
+        """Write the form's changes onto the row re-read under its row lock; return that row."""
+        current = lock_row(self.model._default_manager, obj, expected_version=form.cleaned_data.get("version"))
+        changed = self.changed_columns(form)
+        for name in changed:
+            setattr(current, name, getattr(obj, name))
+        save_changes(current, request.user, changed)
+        for field in self.model._meta.concrete_fields:  # the page after the save shows the stored row
+            setattr(obj, field.attname, getattr(current, field.attname))
+        return current
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            self.save_changed_fields(request, obj, form)
+        else:
+            super().save_model(request, obj, form, change)
+
+
+class UserInfoAdmin(EditedRowAdminMixin, admin.ModelAdmin):
     """Stamp created-by/modified-by on save; the admin already wraps the save in a transaction."""
 
     userinfo_readonly_fields = ["uuid", "cuser", "muser", "cdtz", "mdtz"]
@@ -41,7 +118,10 @@ class UserInfoAdmin(admin.ModelAdmin):
         return [*super().get_readonly_fields(request, obj), *self.userinfo_readonly_fields]
 
     def save_model(self, request, obj, form, change):
-        save_userinfo(obj, request.user)
+        if change:
+            self.save_changed_fields(request, obj, form)
+        else:
+            save_userinfo(obj, request.user)
 
 
 class MonitoringRecordAdmin(admin.ModelAdmin):

@@ -10,6 +10,7 @@ import logging
 from celery import shared_task
 
 from apps.core.services import monitoring_metrics
+from apps.core.services.saga import recover_stuck_sagas
 from apps.core.services.transaction_monitoring_service import TransactionMonitoringService
 
 logger = logging.getLogger(__name__)
@@ -37,3 +38,9 @@ def take_transaction_health_snapshot():
 def prune_transaction_monitoring():
     """Delete failure records, metrics and health checks older than their retention settings."""
     return TransactionMonitoringService.prune()
+
+
+@shared_task(name="core.recover_stuck_sagas", ignore_result=True)
+def recover_stuck_sagas_task():
+    """Compensate the saga runs a crash left RUNNING past ``SAGA_RECOVERY_TIMEOUT``; return how many."""
+    return len(recover_stuck_sagas())

@@ -5,20 +5,25 @@ from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet
 from .models import Bt, SuperTypeAssist, TypeAssist
 from .services import create_client, create_site, create_super_type_assist, create_type_assist, update_business_unit
 
-BT_FIELDS = ["id", "uuid", "bucode", "buname", "address", "enable", "cdtz", "mdtz"]
+BT_FIELDS = ["id", "uuid", "bucode", "buname", "address", "enable", "version", "cdtz", "mdtz"]
 
 
 class ClientSerializer(AtomicModelSerializer):
     class Meta:
         model = Bt
         fields = BT_FIELDS
-        read_only_fields = ["id", "uuid", "cdtz", "mdtz"]
+        read_only_fields = ["id", "uuid", "version", "cdtz", "mdtz"]
 
     def create(self, validated_data):
         return create_client(author=self.context["request"].user, **validated_data)
 
     def update(self, instance, validated_data):
-        return update_business_unit(author=self.context["request"].user, bu=instance, **validated_data)
+        return update_business_unit(
+            author=self.context["request"].user,
+            bu=instance.pk,
+            expected_version=self.expected_version,
+            **validated_data,
+        )
 
 
 class SiteSerializer(ClientSerializer):

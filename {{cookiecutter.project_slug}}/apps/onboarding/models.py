@@ -4,10 +4,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, VersionedModel
 
 
-class Bt(BaseModel):
+class Bt(VersionedModel, BaseModel):
     """A business unit: a client, or one of a client's sites.
 
     Every operational record belongs to a client and a site, so the hierarchy is kept strict in

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 
+from apps.core.services.row_update import apply_changes, lock_row, save_changes
 from apps.core.services.transaction_manager import atomic_view_operation
 from apps.core.services.userinfo import save_userinfo
 
@@ -26,12 +27,25 @@ def create_site(*, author, client, bucode, buname, address="", enable=True):
     return save_userinfo(site, author)
 
 
+BUSINESS_UNIT_FIELDS = ("bucode", "buname", "address", "enable", "parent")
+
+
 @atomic_view_operation()
-def update_business_unit(*, author, bu, **changes):
-    for name, value in changes.items():
-        setattr(bu, name, value)
-    bu.full_clean(exclude=["cuser", "muser"])
-    return save_userinfo(bu, author)
+def update_business_unit(*, author, bu, expected_version=None, **changes):
+    """Change a client or a site: the row is re-read under its row lock and only the fields sent are written.
+
+    ``bu`` is the business unit or its pk; ``expected_version``, when given, refuses the edit if
+    the row changed since the caller read it. A site may move to another client (``parent``).
+    """
+    unknown = set(changes) - set(BUSINESS_UNIT_FIELDS)
+    if unknown:
+        raise ValidationError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    current = lock_row(Bt.objects, bu, expected_version=expected_version)
+    changed = apply_changes(current, changes, BUSINESS_UNIT_FIELDS)
+    if "parent" in changed and (current.is_client or current.parent is None or not current.parent.is_client):
+        raise ValidationError({"client": "A site belongs to a client, and a client to nobody."})
+    current.full_clean(exclude=["cuser", "muser"])
+    return save_changes(current, author, changed)
 
 
 @atomic_view_operation()

@@ -24,9 +24,9 @@ class PeopleSerializer(AtomicModelSerializer):
         model = People
         fields = [
             "id", "uuid", "username", "password", "peoplecode", "peoplename", "email", "mobno",
-            "client", "site", "is_active", "gender", "dateofjoin", "department", "location",
+            "client", "site", "is_active", "gender", "dateofjoin", "department", "location", "version",
         ]  # fmt: skip
-        read_only_fields = ["id", "uuid"]
+        read_only_fields = ["id", "uuid", "version"]
 
     def validate(self, attrs):
         site, client = attrs.get("site"), attrs.get("client")
@@ -45,7 +45,12 @@ class PeopleSerializer(AtomicModelSerializer):
         return create_person(author=self.context["request"].user, **self._flatten(validated_data))
 
     def update(self, instance, validated_data):
-        return update_person(author=self.context["request"].user, person=instance, **self._flatten(validated_data))
+        return update_person(
+            author=self.context["request"].user,
+            person=instance.pk,
+            expected_version=self.expected_version,
+            **self._flatten(validated_data),
+        )
 
 
 class PeopleViewSet(AtomicModelViewSet):

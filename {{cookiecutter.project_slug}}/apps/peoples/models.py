@@ -4,10 +4,10 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
 
-from apps.core.models import BaseModel
+from apps.core.models import BaseModel, VersionedModel
 
 
-class People(AbstractUser, BaseModel):
+class People(VersionedModel, AbstractUser, BaseModel):
     """A person who works for a client: signs in, checks in at sites, performs jobs.
 
     Creating one also creates its ``PeopleProfile`` and ``PeopleOrganizational`` (see
@@ -19,6 +19,9 @@ class People(AbstractUser, BaseModel):
     mobno = models.CharField("mobile number", max_length=20, blank=True)
     client = models.ForeignKey("onboarding.Bt", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     site = models.ForeignKey("onboarding.Bt", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    #: Signing in stamps ``last_login``: bookkeeping that must not make an open edit form stale.
+    unversioned_fields = frozenset({"last_login"})
 
     class Meta(AbstractUser.Meta):
         verbose_name = "person"

@@ -14,7 +14,10 @@ class PeopleFormView(AtomicFormView):
         if create:
             person = create_person(author=request.user, **form.cleaned_data)
             return self.done(person)
-        person = update_person(author=request.user, person=form.instance, **form.cleaned_data)
+        # The person is re-read under its row lock; the form's copy only names it.
+        person = update_person(
+            author=request.user, person=form.instance.pk, expected_version=form.expected_version, **form.cleaned_data
+        )
         return self.done(person, created=False)
 
 

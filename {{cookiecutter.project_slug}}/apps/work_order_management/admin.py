@@ -12,6 +12,7 @@ from .models import (
     WorkOrderSequence,
     WorkPermit,
 )
+from .services import WORK_ORDER_FIELDS, update_work_order
 
 
 @admin.register(Vendor)
@@ -50,6 +51,15 @@ class WorkOrderAdmin(UserInfoAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Through ``update_work_order``: re-read under its row lock, status moves checked, changes in its history."""
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name in WORK_ORDER_FIELDS}
+        workorder = update_work_order(
+            author=request.user, workorder=obj.pk, expected_version=form.cleaned_data.get("version"), **changes
+        )
+        for field in self.model._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(workorder, field.attname))
 
 
 @admin.register(WorkOrderHistory)

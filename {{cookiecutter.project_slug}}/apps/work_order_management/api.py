@@ -28,6 +28,7 @@ from .services import (
     create_work_permit,
     decide_permit,
     dispatch_work_order_to_vendor,
+    release_stuck_dispatch,
     update_vendor,
     update_work_order,
 )
@@ -42,15 +43,20 @@ def _author(serializer):
 class VendorSerializer(AtomicModelSerializer):
     class Meta:
         model = Vendor
-        fields = ["id", "uuid", "code", "name", "email", "mobno", "address", "enable", "client", "site", "cdtz", "mdtz"]
-        read_only_fields = ["id", "uuid", "client", "site", "cdtz", "mdtz"]
+        fields = [
+            "id", "uuid", "code", "name", "email", "mobno", "address", "enable", "client", "site", "version", "cdtz",
+            "mdtz",
+        ]  # fmt: skip
+        read_only_fields = ["id", "uuid", "client", "site", "version", "cdtz", "mdtz"]
         validators = []  # a duplicate code is refused by the database constraint: 409
 
     def create(self, validated_data):
         return create_vendor(author=_author(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return update_vendor(author=_author(self), vendor=instance, **validated_data)
+        return update_vendor(
+            author=_author(self), vendor=instance.pk, expected_version=self.expected_version, **validated_data
+        )
 
 
 class ApproverSerializer(AtomicModelSerializer):
@@ -73,9 +79,9 @@ class WorkOrderSerializer(AtomicModelSerializer):
         model = WorkOrder
         fields = [
             "id", "uuid", "number", "sequence", "description", "vendor", "asset", "priority", "workstatus",
-            "plandatetime", "expirydatetime", "client", "site", "cdtz", "mdtz",
+            "plandatetime", "expirydatetime", "client", "site", "version", "cdtz", "mdtz",
         ]  # fmt: skip
-        read_only_fields = ["id", "uuid", "number", "sequence", "client", "cdtz", "mdtz"]
+        read_only_fields = ["id", "uuid", "number", "sequence", "client", "version", "cdtz", "mdtz"]
         validators = []
 
     @property
@@ -106,7 +112,9 @@ class WorkOrderSerializer(AtomicModelSerializer):
 
     def update(self, instance, validated_data):
         validated_data.pop("site", None)
-        return update_work_order(author=_author(self), workorder=instance, **validated_data)
+        return update_work_order(
+            author=_author(self), workorder=instance.pk, expected_version=self.expected_version, **validated_data
+        )
 
 
 class WomDetailsSerializer(serializers.ModelSerializer):
@@ -232,7 +240,7 @@ class WorkOrderViewSet(ClientScopedMixin, AtomicModelViewSet):
     @property
     def service_takes_locks(self):
         """Creation takes the client's numbering lock and dispatch is a saga: both open their own transactions."""
-        return self.action in ("create", "dispatch_to_vendor")
+        return self.action in ("create", "dispatch_to_vendor", "release_dispatch")
 
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to_vendor(self, request, pk=None):
@@ -245,6 +253,12 @@ class WorkOrderViewSet(ClientScopedMixin, AtomicModelViewSet):
             workorder = dispatch_work_order_to_vendor(author=request.user, workorder=workorder)
         except SagaError as exc:
             return _saga_failure(exc)
+        return Response(self.get_serializer(workorder).data)
+
+    @action(detail=True, methods=["post"], url_path="release-dispatch")
+    def release_dispatch(self, request, pk=None):
+        """Staff: undo an interrupted dispatch now, so the order can be dispatched again or changed."""
+        workorder = release_stuck_dispatch(author=request.user, workorder=self.get_object())
         return Response(self.get_serializer(workorder).data)
 
 

@@ -7,4 +7,6 @@ class WorkOrderManagementConfig(AppConfig):
     verbose_name = "Work orders and permits"
 
     def ready(self):
-        from . import home  # noqa: F401  (registers the home-page sections)
+        # Register the home-page sections, and the recovery of interrupted dispatches
+        # (``register_saga_recovery``) in every process.
+        from . import home, services  # noqa: F401

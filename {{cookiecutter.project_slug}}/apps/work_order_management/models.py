@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 
+from apps.core.models import VersionedModel
 from apps.onboarding.models import Bt, TenantScopedModel, TypeAssist
 
 #: The type-assist group whose values are permit types.
@@ -27,7 +28,7 @@ def permit_types():
     return TypeAssist.objects.filter(tatype__code=PERMIT_TYPE_GROUP)
 
 
-class Vendor(TenantScopedModel):
+class Vendor(VersionedModel, TenantScopedModel):
     """An outside company that carries out work orders for a client."""
 
     code = models.CharField(max_length=50)
@@ -84,7 +85,7 @@ class Approver(TenantScopedModel):
         return f"{self.people} ({self.get_identifier_display()} of {self.get_approverfor_display()})"
 
 
-class WorkOrder(TenantScopedModel):
+class WorkOrder(VersionedModel, TenantScopedModel):
     """A piece of work given to a vendor, numbered per client (``WO-2026-000123``).
 
     The number is allocated from ``WorkOrderSequence`` in the creating transaction, so it is

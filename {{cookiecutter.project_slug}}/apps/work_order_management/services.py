@@ -25,14 +25,22 @@ own transaction, the completed ones compensated in reverse when a later one fail
 import functools
 import uuid
 
-from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.models import SagaExecutionLog
 from apps.core.services.distributed_locks import with_lock_and_transaction
-from apps.core.services.saga import TransactionManager
-from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name, send_task_on_commit
+from apps.core.services.row_update import apply_changes, for_update, lock_row, save_changes
+from apps.core.services.saga import TransactionManager, recover_saga, register_saga_recovery
+from apps.core.services.transaction_manager import (
+    atomic_view_operation,
+    get_current_db_name,
+    send_task_on_commit,
+    use_database,
+)
 from apps.core.services.userinfo import save_userinfo
 from apps.onboarding.models import Bt
 
@@ -56,18 +64,6 @@ DETAIL_FIELDS = ("seqno", "question", "answertype", "answer", "ismandatory")
 
 # Shared helpers
 # ------------------------------------------------------------------------------
-
-
-def _for_update(queryset):
-    """Lock the selected rows until the transaction ends.
-
-    Where the database has it (PostgreSQL), ``FOR NO KEY UPDATE``: it still serializes writers
-    of the row but does not block other transactions inserting rows that reference it. Only the
-    model's own rows are locked, not those that ``select_related`` joins in.
-    """
-    features = connections[queryset.db].features
-    of = ("self",) if features.has_select_for_update_of else ()
-    return queryset.select_for_update(no_key=features.has_select_for_no_key_update, of=of)
 
 
 def _site_of(author, site):
@@ -110,11 +106,14 @@ def create_vendor(*, author, code, name, site=None, **fields):
 
 
 @atomic_view_operation()
-def update_vendor(*, author, vendor, **changes):
-    for name in VENDOR_FIELDS:
-        if name in changes:
-            setattr(vendor, name, changes[name])
-    return save_userinfo(vendor, author)
+def update_vendor(*, author, vendor, expected_version=None, **changes):
+    """Change a vendor: re-read under its row lock, only the fields sent written.
+
+    ``vendor`` is the vendor or its pk; ``expected_version``, when given, refuses the edit if the
+    vendor changed since the caller read it.
+    """
+    current = lock_row(Vendor.objects, vendor, expected_version=expected_version)
+    return save_changes(current, author, apply_changes(current, changes, VENDOR_FIELDS))
 
 
 @atomic_view_operation()
@@ -176,7 +175,7 @@ def _allocate_number(workorder):
     WorkOrderSequence.objects.bulk_create(
         [WorkOrderSequence(client_id=workorder.client_id, year=year, last_number=0)], ignore_conflicts=True
     )
-    counter = _for_update(WorkOrderSequence.objects.filter(client_id=workorder.client_id)).get()
+    counter = for_update(WorkOrderSequence.objects.filter(client_id=workorder.client_id)).get()
     if counter.year != year:
         counter.year, counter.last_number = year, 0
     counter.last_number += 1
@@ -217,9 +216,9 @@ def _create_numbered_work_order(*, author, client_id, site, description, **field
     return workorder
 
 
-def _lock_work_order(workorder):
-    """Re-read the order under a row lock, so concurrent changes are applied one after the other."""
-    return _for_update(WorkOrder.objects.select_related("vendor", "asset").filter(pk=workorder.pk)).get()
+def _lock_work_order(workorder, expected_version=None):
+    """Re-read the order (an instance or a pk) under a row lock: concurrent changes apply one after the other."""
+    return lock_row(WorkOrder.objects.select_related("vendor", "asset"), workorder, expected_version=expected_version)
 
 
 def _apply_changes(workorder, changes):
@@ -242,11 +241,16 @@ def _apply_changes(workorder, changes):
 
 
 @atomic_view_operation()
-def update_work_order(*, author, workorder, **changes):
-    """Change a work order and record what changed; its vendor hears of a status change after commit."""
-    workorder = _lock_work_order(workorder)
+def update_work_order(*, author, workorder, expected_version=None, **changes):
+    """Change a work order and record what changed; its vendor hears of a status change after commit.
+
+    ``workorder`` is the order or its pk: the row is re-read under its row lock and only the
+    changed fields are written. ``expected_version``, when given, refuses the edit if the order
+    changed since the caller read it.
+    """
+    workorder = _lock_work_order(workorder, expected_version)
     changed = _apply_changes(workorder, changes)
-    save_userinfo(workorder, author)
+    save_changes(workorder, author, list(changed))
     status_changed = "workstatus" in changed
     action = WorkOrderHistory.Action.STATUS_CHANGED if status_changed else WorkOrderHistory.Action.UPDATED
     _record_history(workorder, author, action, changed)
@@ -329,7 +333,7 @@ def _mark_dispatched(context):
     old = workorder.workstatus
     workorder.workstatus = WorkOrder.WorkStatus.DISPATCHED
     workorder.dispatch_reference = None
-    save_userinfo(workorder, context["author"])
+    save_changes(workorder, context["author"], ["workstatus", "dispatch_reference"])
     _record_history(
         workorder, context["author"], WorkOrderHistory.Action.DISPATCHED, {"workstatus": [old, workorder.workstatus]}
     )
@@ -364,6 +368,66 @@ def dispatch_work_order_to_vendor(*, author, workorder):
     saga.add_step("mark_dispatched", _mark_dispatched)
     context = saga.execute({"author": author, "workorder": workorder, "reference": reference})
     return context["workorder"]
+
+
+def _recover_dispatch(log):
+    """Undo what an interrupted dispatch left, from the database alone (see ``register_saga_recovery``).
+
+    While the order still holds the run's reservation, ``mark_dispatched`` never committed: the
+    vendor is told of the cancellation if it may have heard of the dispatch, and the reservation
+    is released. An order that no longer holds it was released or dispatched already: nothing to
+    undo, so running this twice is harmless.
+    """
+    reference = uuid.UUID(log.correlation_id)
+    with use_database(log.database_alias or get_current_db_name()), atomic_view_operation(name=DISPATCH_SAGA):
+        workorder = for_update(WorkOrder.objects.filter(dispatch_reference=reference)).first()
+        if workorder is None:
+            return []
+        entry = WorkOrderHistory.objects.filter(
+            workorder=workorder, action=WorkOrderHistory.Action.DISPATCH_RESERVED, snapshot__dispatch=str(reference)
+        ).first()
+        context = {
+            "author": None,
+            "workorder": workorder,
+            "reference": reference,
+            "reservation_entry": entry and entry.pk,
+        }
+        compensated = []
+        if "notify_vendor" in log.steps_completed:
+            _retract_vendor_notification(context)
+            compensated.append("notify_vendor")
+        _release_reservation(context)
+        compensated.append("reserve")
+        return compensated
+
+
+register_saga_recovery(DISPATCH_SAGA, _recover_dispatch)
+
+
+def release_stuck_dispatch(*, author, workorder):
+    """Release, at once, an order whose dispatch was interrupted (staff only): it can then be dispatched or changed.
+
+    The run's log is compensated as the recovery task would have done after its timeout; an
+    order whose reservation has no running log (the log could not be written) is released too.
+    """
+    if not getattr(author, "is_staff", False):
+        raise PermissionDenied("Only staff can release a dispatch.")
+    current = WorkOrder.objects.get(pk=getattr(workorder, "pk", workorder))
+    if current.dispatch_reference is None:
+        raise ValidationError({"workorder": f"{current} is not being dispatched."})
+    log = (
+        SagaExecutionLog.objects.using(settings.MONITORING_DB_ALIAS)
+        .filter(name=DISPATCH_SAGA, correlation_id=str(current.dispatch_reference))
+        .first()
+    )
+    if log is not None and log.status == SagaExecutionLog.Status.RUNNING:
+        recover_saga(log)
+    else:
+        orphan = SagaExecutionLog(
+            name=DISPATCH_SAGA, correlation_id=str(current.dispatch_reference), steps_completed=["reserve"]
+        )
+        _recover_dispatch(orphan)
+    return WorkOrder.objects.get(pk=current.pk)
 
 
 # Work permits
@@ -413,7 +477,7 @@ def _name_permit(permit):
     The site's row is locked first, so two permits of one site cannot read the same highest
     sequence; the unique (site, sequence) constraint backs this up.
     """
-    site = _for_update(Bt.objects.filter(pk=permit.site_id)).get()
+    site = for_update(Bt.objects.filter(pk=permit.site_id)).get()
     last = WorkPermit.objects.filter(site_id=site.pk).aggregate(last=Max("sequence"))["last"] or 0
     permit.sequence = last + 1
     permit.permit_name = f"PTW-{site.bucode}-{permit.sequence:05d}"
@@ -470,7 +534,7 @@ def create_work_permit(*, author, site, permit_type, details, remarks=""):
 
 def _lock_permit(permit):
     """Re-read the permit under a row lock: concurrent decisions on it run one after the other."""
-    permit = _for_update(WorkPermit.objects.filter(pk=permit.pk)).get()
+    permit = for_update(WorkPermit.objects.filter(pk=permit.pk)).get()
     if permit.status != WorkPermit.Status.PENDING:
         raise ValidationError({"permit": f"{permit} was already {permit.get_status_display().lower()}."})
     return permit

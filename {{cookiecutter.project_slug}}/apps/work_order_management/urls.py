@@ -13,6 +13,7 @@ urlpatterns = [
     path("vendors/", views.VendorListView.as_view(), name="vendor-list"),
     path("vendors/new/", views.VendorFormView.as_view(), name="vendor-create"),
     path("vendors/<int:pk>/", views.VendorDetailView.as_view(), name="vendor-detail"),
+    path("vendors/<int:pk>/edit/", views.VendorFormView.as_view(), name="vendor-update"),
     path("permits/", views.WorkPermitListView.as_view(), name="workpermit-list"),
     path("permits/new/", views.WorkPermitFormView.as_view(), name="workpermit-create"),
     path("permits/<int:pk>/", views.WorkPermitDetailView.as_view(), name="workpermit-detail"),

@@ -13,6 +13,7 @@ from .services import (
     create_work_permit,
     decide_permit,
     dispatch_work_order_to_vendor,
+    update_vendor,
     update_work_order,
 )
 
@@ -20,11 +21,16 @@ from .services import (
 class VendorFormView(AtomicFormView):
     model = Vendor
     form_class = VendorForm
-    title = "New vendor"
 
     def handle_valid_form(self, form, request, create):
-        vendor = create_vendor(author=request.user, **form.cleaned_data)
-        return self.done(vendor, data={"code": vendor.code})
+        if create:
+            vendor = create_vendor(author=request.user, **form.cleaned_data)
+            return self.done(vendor, data={"code": vendor.code})
+        # The vendor is re-read under its row lock; the form's copy only names it.
+        vendor = update_vendor(
+            author=request.user, vendor=form.instance.pk, expected_version=form.expected_version, **form.cleaned_data
+        )
+        return self.done(vendor, created=False, data={"version": vendor.version})
 
 
 class WorkOrderFormView(AtomicFormView):

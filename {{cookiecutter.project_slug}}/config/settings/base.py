@@ -211,7 +211,11 @@ CELERY_BEAT_SCHEDULE = {
     "fold-transaction-metrics": {"task": "core.fold_transaction_metrics", "schedule": 60.0},
     "transaction-health-snapshot": {"task": "core.take_transaction_health_snapshot", "schedule": 300.0},
     "prune-transaction-monitoring": {"task": "core.prune_transaction_monitoring", "schedule": 24 * 3600.0},
+    "recover-stuck-sagas": {"task": "core.recover_stuck_sagas", "schedule": 60.0},
 }
+# A saga run still RUNNING this many seconds after it started was interrupted (its process died):
+# the beat task compensates it. Far above any run's real duration.
+SAGA_RECOVERY_TIMEOUT = env.int("SAGA_RECOVERY_TIMEOUT", default=300)
 
 # Transaction monitoring
 # ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ under a slow holder.
 
 import threading
 import time
+from contextlib import ExitStack
 from unittest import mock
 
 import pytest
@@ -49,13 +50,16 @@ def _writers(client_bt, site_bt, count):
 
 def _slowed(seconds):
     """Make the save step of the activity services pause, widening the window a race needs."""
-    real = services.save_userinfo
+    patches = ExitStack()
+    for name in ("save_userinfo", "save_changes"):
+        real = getattr(services, name)
 
-    def slow_save_userinfo(*args, **kwargs):
-        time.sleep(seconds)
-        return real(*args, **kwargs)
+        def slow(*args, real=real, **kwargs):
+            time.sleep(seconds)
+            return real(*args, **kwargs)
 
-    return mock.patch.object(services, "save_userinfo", side_effect=slow_save_userinfo)
+        patches.enter_context(mock.patch.object(services, name, side_effect=slow))
+    return patches
 
 
 def _assert_log_chain_is_consistent(asset):
@@ -73,12 +77,11 @@ def test_ten_concurrent_stampings_of_one_asset_keep_its_creator_client_and_site(
     elsewhere_site = Bt.objects.create(
         bucode="OTHER-1", buname="Other site", identifier=Bt.Identifier.SITE, parent=elsewhere
     )
-    copies = [Asset.objects.get(pk=asset.pk) for _ in writers]  # all loaded before anyone writes
 
     def stamp(number):
         def write():
             with transaction.atomic():
-                copy = copies[number]
+                copy = Asset.objects.select_for_update().get(pk=asset.pk)  # re-read under the row lock
                 copy.location = f"Room {number}"
                 # An explicit client/site never moves a record that already belongs somewhere.
                 return save_userinfo(copy, writers[number], client=elsewhere, site=elsewhere_site)
@@ -185,7 +188,7 @@ def test_a_lock_expiring_under_a_slow_holder_is_reported_and_loses_no_update(aut
     expired = {"lock_type": "ASSET_STATUS_UPDATE"}
     expired_before = REGISTRY.get_sample_value("distributed_lock_expired_under_holder_total", expired) or 0
     inside = threading.Event()
-    real = services.save_userinfo
+    real = services.save_changes
 
     def first_caller_pauses(*args, **kwargs):
         if not inside.is_set():
@@ -197,7 +200,7 @@ def test_a_lock_expiring_under_a_slow_holder_is_reported_and_loses_no_update(aut
         assert inside.wait(5)
         return change_asset_status(author=author, asset=asset, status="MAINTENANCE")
 
-    with mock.patch.object(services, "save_userinfo", side_effect=first_caller_pauses):
+    with mock.patch.object(services, "save_changes", side_effect=first_caller_pauses):
         outcomes = run_concurrently(
             lambda: change_asset_status(author=author, asset=asset, status="STANDBY"),
             second,

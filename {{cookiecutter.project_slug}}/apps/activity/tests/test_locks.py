@@ -21,13 +21,17 @@ SHORT_WAITS = {name: (10, 0.2) for name in ("ASSET_STATUS_UPDATE", "JOB_WORKFLOW
     ]
 )
 def hold(request, settings):
-    """``hold(lock_type, resource)``: someone else holds that lock for the rest of the test."""
+    """``hold(lock_type, resource, kind=None)``: someone else holds that lock for the rest of the test.
+
+    ``kind`` is the resource kind the service puts in the key (JOB_WORKFLOW_UPDATE: ``asset`` or ``job``).
+    """
     settings.DISTRIBUTED_LOCK_BACKEND = request.param
     settings.DISTRIBUTED_LOCK_TYPES = SHORT_WAITS
     held = []
 
-    def take(lock_type, resource):
-        held.append(LockRegistry.get_lock(lock_type, resource.pk).acquire())
+    def take(lock_type, resource, kind=None):
+        resource_id = resource.pk if kind is None else f"{kind}:{resource.pk}"
+        held.append(LockRegistry.get_lock(lock_type, resource_id).acquire())
 
     yield take
     for lock in held:
@@ -66,7 +70,7 @@ def test_jobneed_transition_while_it_is_locked_answers_409_and_keeps_the_status(
 def test_job_creation_while_the_asset_is_being_planned_answers_409_and_writes_nothing(
     api_client, web_client, asset, window, hold
 ):
-    hold("JOB_WORKFLOW_UPDATE", asset)
+    hold("JOB_WORKFLOW_UPDATE", asset, kind="asset")
     counts = RowCounts(Job, Jobneed)
     payload = {
         "jobname": "Check",
@@ -84,7 +88,7 @@ def test_job_creation_while_the_asset_is_being_planned_answers_409_and_writes_no
 def test_job_update_while_the_job_is_being_replanned_answers_409_and_keeps_the_schedule(
     api_client, admin_client, job, hold
 ):
-    hold("JOB_WORKFLOW_UPDATE", job)
+    hold("JOB_WORKFLOW_UPDATE", job, kind="job")
     before = list(job.jobneeds.values_list("pk", "plandatetime"))
     _assert_locked(api_client.patch(f"/api/v1/jobs/{job.pk}/", {"frequency": "DAILY"}, format="json"))
     data = {

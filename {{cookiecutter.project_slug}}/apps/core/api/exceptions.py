@@ -10,7 +10,10 @@ import logging
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from apps.core.views.responses import WRITE_FAILURES, describe_write_failure
+from apps.core.exceptions import StaleVersionError
+from apps.core.views.responses import WRITE_FAILURES, describe_write_failure, stale_version_payload
+
+from .conditional import etag
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +27,9 @@ def _model_name(view):
 
 def atomic_exception_handler(exc, context):
     view = context.get("view")
+    if isinstance(exc, StaleVersionError):
+        # The client's If-Match named a version the record no longer has.
+        return Response(stale_version_payload(exc), status=412, headers={"ETag": etag(exc.current)})
     if isinstance(exc, WRITE_FAILURES):
         status, body, headers = describe_write_failure(exc, _model_name(view))
         return Response(body, status=status, headers=headers)

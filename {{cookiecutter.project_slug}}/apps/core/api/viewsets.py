@@ -13,6 +13,8 @@ from rest_framework import mixins, serializers, viewsets
 
 from apps.core.services.transaction_manager import atomic_view_operation
 
+from .conditional import ConditionalWriteMixin
+
 
 class AtomicModelSerializer(serializers.ModelSerializer):
     #: As on the views: True when ``create``/``update`` call a service that takes a lock and so
@@ -28,6 +30,11 @@ class AtomicModelSerializer(serializers.ModelSerializer):
     def save(self, **kwargs):
         with self.transaction_boundary():
             return super().save(**kwargs)
+
+    @property
+    def expected_version(self):
+        """The version the client's ``If-Match`` asks the update to apply to (None: the current one)."""
+        return self.context.get("expected_version")
 
 
 class AtomicWriteMixin:
@@ -57,8 +64,9 @@ class AtomicWriteMixin:
             return super().destroy(request, *args, **kwargs)
 
 
-class AtomicModelViewSet(AtomicWriteMixin, viewsets.ModelViewSet):
-    """A ModelViewSet whose create/update/destroy are each one transaction."""
+class AtomicModelViewSet(ConditionalWriteMixin, AtomicWriteMixin, viewsets.ModelViewSet):
+    """A ModelViewSet whose create/update/destroy are each one transaction; versioned records get
+    an ETag and honour If-Match (``conditional``)."""
 
 
 class AtomicCreateReadViewSet(

@@ -37,6 +37,7 @@ from django.dispatch import receiver
 from django_redis import get_redis_connection
 from prometheus_client import Counter, Histogram
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from apps.core.exceptions import LockAcquisitionError, LockBackendUnavailable
@@ -194,9 +195,13 @@ class RedisLock(BaseLock):
     def _call(self, operation):
         try:
             return operation(get_redis_connection("default"))
-        except (RedisConnectionError, RedisTimeoutError) as exc:
+        except RedisError as exc:
+            # Unreachable, timed out, or a read-only replica after a failover (ReadOnlyError):
+            # whatever Redis answers, the lock cannot be trusted, so the operation fails closed.
+            unreachable = isinstance(exc, (RedisConnectionError, RedisTimeoutError))
+            state = "unreachable" if unreachable else f"unavailable ({type(exc).__name__})"
             raise LockBackendUnavailable(
-                f"the lock service (Redis) is unreachable, so {self.lock_type} cannot be taken; nothing was changed.",
+                f"the lock service (Redis) is {state}, so {self.lock_type} cannot be taken; nothing was changed.",
                 lock_key=self.key,
                 retry_after=5,
             ) from exc
@@ -332,12 +337,14 @@ def lock_and_transaction(lock_type, resource_ids, database=None, name=None):
             yield locks
 
 
-def with_lock_and_transaction(lock_type, resource_id_param="uuid", database=None):
+def with_lock_and_transaction(lock_type, resource_id_param="uuid", database=None, resource_kind=None):
     """Decorator: lock the resource named by argument ``resource_id_param``, then run in a transaction.
 
     The argument may be an id, a model instance (its pk is used) or a collection of them. The
     transaction is durable: the operation must be the outermost one, since a lock taken inside
-    an open transaction would be released before that transaction commits.
+    an open transaction would be released before that transaction commits. ``resource_kind``
+    (``"asset"``, ``"job"``) goes into the lock key when one lock type guards several kinds of
+    record, so that asset 7 and job 7 are two resources, not one.
     """
 
     def decorator(func):
@@ -356,6 +363,8 @@ def with_lock_and_transaction(lock_type, resource_id_param="uuid", database=None
                 bound.apply_defaults()
                 value = bound.arguments[resource_id_param]
             ids = _resource_ids(value)
+            if resource_kind is not None:
+                ids = [f"{resource_kind}:{resource_id}" for resource_id in ids]
             with lock_and_transaction(lock_type, ids, database=database, name=operation_name):
                 return func(*args, **kwargs)
 

@@ -26,6 +26,7 @@ from contextlib import ContextDecorator, contextmanager
 from dataclasses import dataclass, field
 
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.transaction import TransactionManagementError
 from django.http import JsonResponse
 
 from . import monitoring_metrics
@@ -65,14 +66,25 @@ def _is_outermost(connection):
 
 
 class _Operation:
-    """The outermost boundary of one operation: its name and when it began."""
+    """The outermost boundary of one operation: its name, when it began, and the error of a joined
+    inner boundary that failed (which dooms the whole transaction, caught or not)."""
 
-    __slots__ = ("name", "named", "started")
+    __slots__ = ("name", "named", "started", "inner_failure")
 
     def __init__(self, name, named):
         self.name = name
         self.named = named
         self.started = time.perf_counter()
+        self.inner_failure = None
+
+
+class SwallowedFailureError(TransactionManagementError):
+    """A joined inner boundary failed, its error was caught, and so the whole operation rolled back.
+
+    A nested boundary without a savepoint cannot be undone alone: its failure dooms the outer
+    transaction. Raised at the outer boundary's exit, after the rollback, so that the caller is
+    never told the operation succeeded (``__cause__`` is the inner error).
+    """
 
 
 def _qualified_name(func):
@@ -180,10 +192,24 @@ class _AliasAtomic(ContextDecorator):
         operation, token = self._operation, self._token
         self._operation = self._token = None
         failure = exc_value
+        if exc_value is not None and token is None and not self._atomic.savepoint:
+            current = (_operations.get() or {}).get(self._alias)
+            if current is not None and current.inner_failure is None:
+                current.inner_failure = exc_value  # joined: the outer transaction is doomed now
+        doomed = None
+        if exc_type is None and token is not None and operation.inner_failure is not None:
+            if transaction.get_connection(self._alias).needs_rollback:
+                doomed = operation.inner_failure
         try:
             suppressed = self._atomic.__exit__(exc_type, exc_value, traceback)
             if suppressed:
                 failure = None
+            if doomed is not None:  # Django rolled back without a word: say it
+                failure = SwallowedFailureError(
+                    f"{operation.name} rolled back: an inner step failed ({type(doomed).__name__}: {doomed}) "
+                    "and its error was caught, but it had no savepoint, so nothing of the operation was saved."
+                )
+                raise failure from doomed
         except BaseException as error:  # the commit itself failed, and Django rolled back
             failure = error
             raise
@@ -292,7 +318,8 @@ def transactional_batch_operation(items, operation_func, batch_size=100, using=N
 
     A batch in which any item raises is rolled back whole and reported in the result (its items
     and the error); the batches after it still run. ``on_batch_done(result)`` is called after
-    each batch, for progress reporting.
+    each batch, for progress reporting. Inside an open transaction each batch is a savepoint, so
+    a failed batch is undone alone and the others are really kept (until that transaction ends).
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -302,7 +329,7 @@ def transactional_batch_operation(items, operation_func, batch_size=100, using=N
         result.batches += 1
         result.total += len(batch)
         try:
-            with atomic_view_operation(using, name=name):
+            with atomic_view_operation(using, name=name, savepoint=True):
                 values = [operation_func(item) for item in batch]
         except Exception as exc:  # noqa: BLE001 - every failure is recorded in the result
             logger.warning("batch %s rolled back: %s", number, exc)

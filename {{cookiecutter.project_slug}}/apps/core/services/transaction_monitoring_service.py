@@ -271,6 +271,30 @@ def _save_later(record, alias):
     thread.start()
 
 
+def must_wait_for_the_operation(database_alias):
+    """True when a monitoring write now would wait on the operation's own open SQLite transaction."""
+    return _must_defer(database_alias or "default", settings.MONITORING_DB_ALIAS)
+
+
+def save_after_the_operation(record, what):
+    """Save ``record`` through the monitoring connection from a thread that waits for the operation's
+    SQLite transaction to end (see ``_must_defer``), instead of waiting on it here, inside it."""
+    alias = settings.MONITORING_DB_ALIAS
+
+    def write():
+        try:
+            record.save(using=alias)
+        except Exception:  # noqa: BLE001 - a monitoring record must never break anything
+            logger.exception("could not write the %s record", what)
+        finally:
+            connections[alias].close()
+
+    thread = threading.Thread(target=write, name=f"{what}-writer", daemon=True)
+    with _deferred_guard:
+        _deferred.append(thread)
+    thread.start()
+
+
 class TransactionMonitoringService:
     """Failure records and the health figures built from them and from ``TransactionMetrics``."""
 

@@ -277,3 +277,78 @@ def test_postgres_advisory_lock_is_held_until_the_transaction_ends():
         first.join(5)
         assert isinstance(outcome.get("error"), LockAcquisitionError)
         assert list(Group.objects.values_list("name", flat=True)) == ["pg"]
+
+
+@pytest.fixture
+def read_only_redis(tmp_path):
+    """A real Redis that refuses writes: a replica whose primary is gone, as after a failover."""
+    import shutil
+    import socket
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("a read-only Redis needs the redis-server program (Debian: apt-get install redis-server)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(tmp_path), "--replicaof", "127.0.0.1", "1", "--replica-read-only", "yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "the read-only Redis did not start"
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_only_redis_after_a_failover_fails_closed_with_503_and_writes_nothing(read_only_redis):
+    from apps.core.views.responses import describe_write_failure
+
+    @with_lock_and_transaction("ATTENDANCE_UPDATE", resource_id_param="name")
+    def create(name):
+        Group.objects.create(name=name)
+
+    caches = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": read_only_redis}}
+    with override_settings(DISTRIBUTED_LOCK_BACKEND="redis", CACHES=caches):
+        with pytest.raises(LockBackendUnavailable, match="ReadOnlyError") as raised:
+            create("never")
+    assert Group.objects.count() == 0
+    status, _, headers = describe_write_failure(raised.value, "group")
+    assert (status, headers["Retry-After"]) == (503, "5")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_lock_type_over_two_kinds_of_record_keeps_them_apart(settings):
+    """JOB_WORKFLOW_UPDATE guards assets (planning) and jobs (re-planning): asset 7 is not job 7."""
+    settings.DISTRIBUTED_LOCK_BACKEND = "inprocess"
+    settings.DISTRIBUTED_LOCK_TYPES = {"JOB_WORKFLOW_UPDATE": (10, 0.2)}
+
+    @with_lock_and_transaction("JOB_WORKFLOW_UPDATE", resource_id_param="job", resource_kind="job")
+    def replan(job):
+        Group.objects.create(name=f"replanned {job}")
+
+    held = LockRegistry.get_lock("JOB_WORKFLOW_UPDATE", "asset:7").acquire()
+    try:
+        replan(7)  # not blocked by the asset's planning
+        blocker = LockRegistry.get_lock("JOB_WORKFLOW_UPDATE", "job:7").acquire()
+        try:
+            with pytest.raises(LockAcquisitionError):
+                replan(7)
+        finally:
+            blocker.release()
+    finally:
+        held.release()
+    assert list(Group.objects.values_list("name", flat=True)) == ["replanned 7"]

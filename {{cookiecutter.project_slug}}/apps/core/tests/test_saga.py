@@ -1,11 +1,14 @@
 """Sagas: completed steps are compensated in reverse, and the record survives every rollback."""
 
+import time
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.core.models import SagaExecutionLog
 from apps.core.services.saga import SagaError, TransactionManager
+from apps.core.services.transaction_monitoring_service import TransactionMonitoringService
 from apps.core.testing import InjectedFault
 
 pytestmark = pytest.mark.django_db(databases=["default", "monitoring"], transaction=True)
@@ -79,7 +82,17 @@ def test_a_failing_compensation_is_recorded_and_the_others_still_run():
 def test_the_record_survives_an_outer_transaction_that_rolls_back():
     saga = TransactionManager("nested")
     saga.add_step("a", create("a"), delete("a")).add_step("c", fail)
+    started = time.monotonic()
     with pytest.raises(SagaError), transaction.atomic():
         saga.execute()
+    # On SQLite the outer transaction holds the file's write lock: the record must not wait on it
+    # (the busy timeout is 20 s per write) but follow once it has ended.
+    assert time.monotonic() - started < 10
+    assert TransactionMonitoringService.wait_for_deferred_records(timeout=30)
     assert Group.objects.count() == 0
-    assert logs().get().status == SagaExecutionLog.Status.COMPENSATED
+    log = logs().get()
+    assert (log.status, log.steps_completed, log.compensations_run) == (
+        SagaExecutionLog.Status.COMPENSATED,
+        ["a"],
+        ["a"],
+    )

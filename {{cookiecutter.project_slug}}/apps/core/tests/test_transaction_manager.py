@@ -31,7 +31,7 @@ def test_current_db_does_not_leak_into_other_threads():
     with use_database("other"):
         worker = threading.Thread(target=lambda: seen.append(get_current_db_name()))
         worker.start()
-        worker.join()
+        worker.join(10)
     assert seen == ["default"]
 
 
@@ -138,3 +138,47 @@ def test_integrity_error_response_is_409_json_naming_the_model():
     body = json.loads(response.content)
     assert body["error"] == "integrity_error"
     assert body["model"] == "work permit"
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "monitoring"])
+def test_a_caught_failure_of_a_joined_inner_boundary_fails_the_outer_one_loudly():
+    from apps.core.services import monitoring_metrics
+    from apps.core.services.transaction_manager import SwallowedFailureError
+
+    @atomic_view_operation()
+    def inner():
+        Group.objects.create(name="inner")
+        raise InjectedFault("inner step")
+
+    @atomic_view_operation(name="tests.swallowing_outer")
+    def outer():
+        Group.objects.create(name="outer")
+        try:
+            inner()
+        except InjectedFault:
+            pass  # caught, but the transaction is doomed: there was no savepoint
+        return "looks fine"
+
+    monitoring_metrics.drain()
+    with pytest.raises(SwallowedFailureError, match="inner step") as raised:
+        outer()
+    assert isinstance(raised.value.__cause__, InjectedFault)
+    assert Group.objects.count() == 0
+    counted = [
+        bucket for key, bucket in monitoring_metrics.pending_snapshot().items() if key[2] == "tests.swallowing_outer"
+    ]
+    assert [(bucket.commits, bucket.rollbacks) for bucket in counted] == [(0, 1)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_operation_inside_an_open_transaction_undoes_only_the_failed_batch():
+    def create(name):
+        if name == "bad":
+            raise InjectedFault("bad item")
+        return Group.objects.create(name=name).name
+
+    with transaction.atomic():
+        result = transactional_batch_operation(["a", "b", "bad", "c"], create, batch_size=2)
+        assert (result.succeeded, result.failed) == (2, 2)
+        assert sorted(Group.objects.values_list("name", flat=True)) == ["a", "b"]
+    assert sorted(Group.objects.values_list("name", flat=True)) == ["a", "b"]

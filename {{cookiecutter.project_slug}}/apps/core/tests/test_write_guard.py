@@ -3,12 +3,13 @@
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.http import HttpResponse
 from django.test import override_settings
 from django.urls import path
 
 from apps.core.services.transaction_manager import atomic_view_operation
-from apps.core.services.write_guard import UnprotectedWriteError, unit_of_work
+from apps.core.services.write_guard import UnprotectedWriteError, is_write, unit_of_work
 
 
 def unprotected_two_writes(request):
@@ -89,3 +90,87 @@ def test_admin_login_bookkeeping_is_exempt(client):
     response = client.post("/admin/login/?next=/admin/", {"username": "boss", "password": "pw-for-tests-only"})
     assert response.status_code == 302
     assert response["Location"] == "/admin/"
+
+
+# Writes made through the ORM's own transactions
+# ------------------------------------------------------------------------------
+
+
+def _groups(*names):
+    return [Group(name=name) for name in names]
+
+
+def _cascading_delete():
+    """Delete groups that people belong to: the ORM deletes the memberships first, in its own transaction."""
+    user = get_user_model().objects.create(username="member", peoplecode="MEMBER", peoplename="Member")
+    user.groups.add(*Group.objects.bulk_create(_groups("doomed-1", "doomed-2")))
+    return lambda: Group.objects.filter(name__startswith="doomed").delete()
+
+
+ORM_CALLS = {
+    "bulk_create": lambda: Group.objects.bulk_create(_groups("b1", "b2")),
+    "get_or_create": lambda: Group.objects.get_or_create(name="fresh"),
+    "update_or_create": lambda: Group.objects.update_or_create(name="fresh", defaults={"name": "fresher"}),
+    "bulk_update": lambda: Group.objects.bulk_update(
+        [Group(pk=group.pk, name=f"{group.name}!") for group in Group.objects.all()], ["name"]
+    ),
+}
+
+
+@pytest.mark.parametrize("call", sorted(ORM_CALLS))
+def test_a_create_then_an_orm_call_with_its_own_transaction_outside_a_transaction_is_caught(settings, call):
+    settings.WRITE_GUARD_MODE = "raise"
+    Group.objects.create(name="existing")
+    with unit_of_work("test"), pytest.raises(UnprotectedWriteError, match="2 writes"):
+        Group.objects.create(name="first")
+        ORM_CALLS[call]()
+
+
+def test_a_create_then_a_cascading_delete_outside_a_transaction_is_caught(settings):
+    settings.WRITE_GUARD_MODE = "raise"
+    delete = _cascading_delete()
+    with unit_of_work("test"), pytest.raises(UnprotectedWriteError):
+        Group.objects.create(name="first")
+        delete()
+
+
+def test_one_orm_call_is_atomic_on_its_own_and_passes(settings):
+    settings.WRITE_GUARD_MODE = "raise"
+    delete = _cascading_delete()
+    with unit_of_work("test"):
+        Group.objects.bulk_create(_groups("a", "b", "c"), batch_size=1)  # three INSERTs, one ORM transaction
+    with unit_of_work("test"):
+        delete()  # memberships and groups, one ORM transaction
+
+
+def test_the_same_orm_calls_inside_an_application_transaction_pass(settings):
+    settings.WRITE_GUARD_MODE = "raise"
+    delete = _cascading_delete()
+    with unit_of_work("test"), atomic_view_operation():
+        Group.objects.create(name="first")
+        for call in ORM_CALLS.values():
+            call()
+        delete()
+
+
+def test_a_write_through_a_common_table_expression_counts(settings):
+    settings.WRITE_GUARD_MODE = "raise"
+    insert = "WITH picked AS (SELECT 'cte' AS name) INSERT INTO auth_group (name) SELECT name FROM picked"
+    with unit_of_work("test"), pytest.raises(UnprotectedWriteError, match="WITH picked"):
+        Group.objects.create(name="first")
+        with connection.cursor() as cursor:
+            cursor.execute(insert)
+
+
+@pytest.mark.parametrize(
+    ("sql", "writes"),
+    [
+        ('WITH gone AS (DELETE FROM "a" RETURNING id) SELECT count(*) FROM gone', True),
+        ('WITH x AS (SELECT 1) UPDATE "a" SET "n" = 1', True),
+        ('WITH x AS (SELECT 1) SELECT * FROM "a" FOR UPDATE', False),
+        ('SELECT "a"."id" FROM "a" WHERE "a"."id" = 1 FOR NO KEY UPDATE', False),
+        ('INSERT INTO "a" ("n") VALUES (1)', True),
+    ],
+)
+def test_which_statements_are_writes(sql, writes):
+    assert is_write(sql) is writes

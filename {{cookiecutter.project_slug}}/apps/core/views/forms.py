@@ -12,21 +12,31 @@ The same view serves two kinds of caller:
   error next to its field, answered 400/409/503 so that a 2xx always means "committed";
 * any other caller (``Accept: application/json``, ``fetch``/XHR, scripts) gets JSON: 201/200 with
   the record's keys, 400 with field errors, 409 on a conflict.
+
+An edit form of a versioned record carries the version it was rendered with in a hidden
+``version`` field; ``handle_valid_form`` passes ``form.expected_version`` to the service, which
+refuses the edit when the row has moved on since (409, with the current values: someone else
+saved it while this form was open).
 """
 
 from contextlib import nullcontext
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
+from django.forms.models import model_to_dict
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
+from apps.core.exceptions import StaleVersionError
+from apps.core.models import VersionedModel
 from apps.core.services.transaction_manager import atomic_view_operation
 
-from .responses import WRITE_FAILURES, describe_write_failure
+from .responses import WRITE_FAILURES, describe_write_failure, stale_version_payload
 
 
 def wants_json(request):
@@ -68,7 +78,13 @@ class AtomicFormView(LoginRequiredMixin, View):
     def get_form(self, data=None, instance=None):
         if self.form_class is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a form_class.")
-        return self.form_class(data=data, **self.get_form_kwargs(instance))
+        form = self.form_class(data=data, **self.get_form_kwargs(instance))
+        if isinstance(instance, VersionedModel):
+            form.fields["version"] = forms.IntegerField(
+                widget=forms.HiddenInput, initial=instance.version, required=False, min_value=1
+            )
+        form.expected_version = None
+        return form
 
     #: True when the service this view calls takes a distributed lock: the service then opens
     #: the transaction itself, after the lock (``with_lock_and_transaction``), and the view must
@@ -90,8 +106,9 @@ class AtomicFormView(LoginRequiredMixin, View):
     def get_context_data(self, form, instance):
         return {"form": form, "title": self.get_title(instance), "object": instance, "submit_label": self.submit_label}
 
-    def render_form(self, form, instance, status=200, headers=None):
-        response = render(self.request, self.template_name, self.get_context_data(form, instance), status=status)
+    def render_form(self, form, instance, status=200, headers=None, **extra_context):
+        context = {**self.get_context_data(form, instance), **extra_context}
+        response = render(self.request, self.template_name, context, status=status)
         for name, value in (headers or {}).items():
             response[name] = value
         return response
@@ -107,9 +124,12 @@ class AtomicFormView(LoginRequiredMixin, View):
             if wants_json(request):
                 return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
             return self.render_form(form, instance, status=400)
+        form.expected_version = form.cleaned_data.pop("version", None)
         try:
             with self.transaction_boundary():
                 return self.handle_valid_form(form, request, create=instance is None)
+        except StaleVersionError as exc:
+            return self.stale_version(exc, form, instance)
         except WRITE_FAILURES as exc:
             return self.write_failed(exc, form, instance)
 
@@ -125,6 +145,38 @@ class AtomicFormView(LoginRequiredMixin, View):
         else:
             form.add_error(None, body.get("detail") or "Nothing was saved; please try again.")
         return self.render_form(form, instance, status=status, headers=headers)
+
+    def stale_version(self, exc, form, instance):
+        """Someone saved the record while this form was open: 409, nothing written.
+
+        A JSON caller gets the current values; a browser gets its own input back with the current
+        values beside it, and the form now carries the current version, so saving again is a
+        deliberate choice to overwrite.
+        """
+        payload = self.stale_version_payload(form, exc)
+        if wants_json(self.request):
+            return JsonResponse(payload, status=409, encoder=DjangoJSONEncoder)
+        data = form.data.copy()
+        data["version"] = payload["version"]
+        form = self.get_form(data=data, instance=instance)
+        form.is_valid()
+        form.add_error(None, str(exc))
+        current = [(form.fields[name].label or name, value) for name, value in (payload.get("current") or {}).items()]
+        return self.render_form(form, instance, status=409, current_values=current)
+
+    def stale_version_payload(self, form, exc):
+        """Why the edit was refused, with the record's current values for the fields of the form."""
+        current = exc.record or self.model._default_manager.filter(pk=exc.pk).first()
+        # Never a password (not even its hash): only what the form shows.
+        names = [
+            name
+            for name, field in form.fields.items()
+            if name != "version" and not isinstance(field.widget, forms.PasswordInput)
+        ]
+        values = model_to_dict(current, fields=names) if current is not None else None
+        if values is not None:
+            values = {name: getattr(value, "pk", value) for name, value in values.items()}
+        return stale_version_payload(exc, values)
 
     def handle_valid_form(self, form, request, create):
         raise NotImplementedError(f"{type(self).__name__} must implement handle_valid_form().")

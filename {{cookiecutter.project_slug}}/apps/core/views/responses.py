@@ -1,17 +1,18 @@
 """How a failed write is told to the caller, shared by form views and the REST API.
 
 Constraint conflicts are 409 with the model's name, rule violations 400 with field errors, a
-lock that could not be had 409 (503 when the lock service is down) with ``Retry-After``.
+lock that could not be had 409 (503 when the lock service is down) with ``Retry-After``, an edit
+of a record that changed since it was read 409 with the current version (the API answers 412).
 """
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.http import JsonResponse
 
-from apps.core.exceptions import LockAcquisitionError, LockBackendUnavailable
+from apps.core.exceptions import LockAcquisitionError, LockBackendUnavailable, StaleVersionError
 from apps.core.services.transaction_manager import integrity_error_payload
 
-WRITE_FAILURES = (IntegrityError, ValidationError, LockAcquisitionError)
+WRITE_FAILURES = (IntegrityError, ValidationError, LockAcquisitionError, StaleVersionError)
 
 
 def validation_error_payload(exc):
@@ -21,12 +22,22 @@ def validation_error_payload(exc):
     return {"__all__": exc.messages}
 
 
+def stale_version_payload(exc, current=None):
+    """The body that refuses an edit based on an old version: the current version (and values, when given)."""
+    body = {"error": "stale", "field": "version", "detail": str(exc), "version": exc.current}
+    if current is not None:
+        body["current"] = current
+    return body
+
+
 def describe_write_failure(exc, model_name):
     """Return ``(status, body, headers)`` for one of ``WRITE_FAILURES``."""
     if isinstance(exc, IntegrityError):
         return 409, integrity_error_payload(model_name), {}
     if isinstance(exc, ValidationError):
         return 400, {"errors": validation_error_payload(exc)}, {}
+    if isinstance(exc, StaleVersionError):
+        return 409, stale_version_payload(exc), {}
     if isinstance(exc, LockAcquisitionError):
         status = 503 if isinstance(exc, LockBackendUnavailable) else 409
         return status, {"error": "locked", "detail": str(exc)}, {"Retry-After": str(exc.retry_after)}

@@ -6,6 +6,8 @@ tests prove nothing there: they are skipped unless ``DATABASE_URL`` is PostgreSQ
 """
 
 import threading
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -59,3 +61,46 @@ def run_concurrently(*calls, timeout=60):
         thread.join(timeout)
     assert not any(thread.is_alive() for thread in threads), "a thread did not finish: deadlock or endless wait"
     return outcomes
+
+
+@contextmanager
+def slow_updates(table, condition, seconds):
+    """Hold every ``UPDATE`` of ``table`` whose new row matches ``condition`` for ``seconds``, inside
+    its transaction (a PostgreSQL trigger running ``pg_sleep``), so that a concurrent edit meets it.
+
+    ``condition`` is SQL over ``NEW`` and ``OLD``, e.g. ``"NEW.jobname = 'Slow'"``.
+    """
+    name = f"test_slow_{table}"
+    with connections["default"].cursor() as cursor:
+        cursor.execute(
+            f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$ "
+            f"BEGIN IF {condition} THEN PERFORM pg_sleep({float(seconds)}); END IF; RETURN NEW; END "
+            "$$ LANGUAGE plpgsql"
+        )
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        cursor.execute(f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+    try:
+        yield
+    finally:
+        with connections["default"].cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def after(seconds, call):
+    """``call`` started ``seconds`` later than the others in ``run_concurrently``: it meets them mid-write."""
+
+    def delayed():
+        time.sleep(seconds)
+        return call()
+
+    return delayed
+
+
+def api_as(user):
+    """A DRF client signed in as ``user``, one per thread."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    return client

@@ -94,6 +94,7 @@ def test_concurrent_first_orders_of_a_client_get_distinct_numbers(author):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a creator did not finish: deadlock or endless wait"
     assert errors == []
     assert sorted(numbers) == [_number(n) for n in range(1, workers + 1)]

@@ -177,7 +177,8 @@ def test_concurrent_decisions_of_one_approver_record_exactly_one(permit, approve
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(60)
+    assert not any(thread.is_alive() for thread in threads), "a decision did not finish: deadlock or endless wait"
     statuses = [o for o in outcomes if isinstance(o, str)]
     refusals = [o for o in outcomes if isinstance(o, list)]
     assert len(statuses) == 1 and len(refusals) == 1
