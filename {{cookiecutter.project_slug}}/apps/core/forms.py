@@ -1,6 +1,13 @@
-"""Form base: forms know the request, so choices can be limited to the user's client."""
+"""Form base: forms know the request, so their choices are limited to the user's client.
+
+Every ``ModelChoiceField`` of an ``AtomicModelForm`` offers only the rows the requesting user may
+see (``apps.core.access``): another client's key is refused as an invalid choice. A form built
+without a request (a task, a command: the system) is not scoped.
+"""
 
 from django import forms
+
+from apps.core.access.fields import scope_form_fields
 
 
 class AtomicModelForm(forms.ModelForm):
@@ -9,6 +16,8 @@ class AtomicModelForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         self.request = request
         super().__init__(*args, **kwargs)
+        if request is not None:
+            scope_form_fields(self.fields, request.user)
 
     def save(self, commit=True):
         raise NotImplementedError("Save through the app's service function, which holds the transaction.")

@@ -1,5 +1,6 @@
 from django.http import JsonResponse
 
+from apps.core.access.permissions import STAFF_ONLY
 from apps.core.views.forms import AtomicFormView
 
 from .forms import ClientForm, SiteForm, SuperTypeAssistForm, TypeAssistForm
@@ -15,6 +16,7 @@ class ClientFormView(AtomicFormView):
     model = Bt
     form_class = ClientForm
     title = "New client"
+    permission_verb = STAFF_ONLY
 
     def handle_valid_form(self, form, request, create):
         return _created(create_client(author=request.user, **form.cleaned_data))

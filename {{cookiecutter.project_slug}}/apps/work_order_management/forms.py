@@ -9,10 +9,7 @@ from .models import Vendor, WomDetails, WorkOrder, WorkPermit
 DETAIL_FIELDS = ("seqno", "question", "answertype", "answer", "ismandatory")
 
 
-def _sites_of(request):
-    sites = Bt.objects.filter(identifier=Bt.Identifier.SITE)
-    client_id = getattr(getattr(request, "user", None), "client_id", None)
-    return sites.filter(parent_id=client_id) if client_id else sites
+SITES = Bt.objects.filter(identifier=Bt.Identifier.SITE)
 
 
 class VendorForm(AtomicModelForm):
@@ -22,7 +19,7 @@ class VendorForm(AtomicModelForm):
 
 
 class WorkOrderForm(AtomicModelForm):
-    site = forms.ModelChoiceField(queryset=Bt.objects.none(), required=False, help_text="Empty: your own site.")
+    site = forms.ModelChoiceField(queryset=SITES, required=False, help_text="Empty: your own site.")
 
     class Meta:
         model = WorkOrder
@@ -30,11 +27,7 @@ class WorkOrderForm(AtomicModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = _sites_of(self.request)
-        client_id = getattr(getattr(self.request, "user", None), "client_id", None)
-        if client_id:
-            self.fields["vendor"].queryset = Vendor.objects.filter(client_id=client_id, enable=True)
-            self.fields["asset"].queryset = self.fields["asset"].queryset.filter(client_id=client_id)
+        self.fields["vendor"].queryset = self.fields["vendor"].queryset.filter(enable=True)
 
     def clean(self):
         cleaned = super().clean()
@@ -51,7 +44,7 @@ class WorkPermitForm(AtomicModelForm):
     "answer": ..., "ismandatory": false, "seqno": 1}``; ``seqno`` defaults to the position.
     """
 
-    site = forms.ModelChoiceField(queryset=Bt.objects.none())
+    site = forms.ModelChoiceField(queryset=SITES)
     details = forms.JSONField(
         initial=list, help_text='A JSON list, e.g. [{"question": "Area isolated?", "answertype": "CHECKBOX", '
         '"answer": "true", "ismandatory": true}]'
@@ -60,10 +53,6 @@ class WorkPermitForm(AtomicModelForm):
     class Meta:
         model = WorkPermit
         fields = ["site", "permit_type", "remarks", "details"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = _sites_of(self.request)
 
     def clean_details(self):
         """Every item must be a valid answer; all problems are reported, each with its index."""
