@@ -22,7 +22,7 @@ transaction, so the matrix stays fast; it is marked ``heavy`` all the same.
 
 import datetime
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pytest
 from django.apps import apps
@@ -867,7 +867,7 @@ def test_every_method_a_route_serves_is_in_the_table():
 
     table = {(r.route, r.method) for r in ROUTES}
     missing = []
-    for prefix, viewset, basename in router.registry:
+    for _prefix, viewset, basename in router.registry:
         allowed = set(viewset.http_method_names) - {"head", "options"}
         for route in router.get_routes(viewset):
             name = f"api:{route.name.format(basename=basename)}"
