@@ -35,6 +35,30 @@ def author(client_bt, site_bt):
 
 
 @pytest.fixture
+def member(client_bt, site_bt):
+    """Make a non-staff person holding one role: ``member("supervisor")``, of the test client by default."""
+    from apps.peoples.services import create_person
+
+    made = []
+
+    def make(role, *, username=None, client=None, site=None):
+        made.append(role)
+        name = username or f"{role}{len(made)}"
+        return create_person(
+            author=None,
+            username=name,
+            peoplecode=name.upper(),
+            peoplename=name.title(),
+            password="correct horse battery staple",
+            client=client or client_bt,
+            site=site or (site_bt if client is None else None),
+            roles=[role],
+        )
+
+    return make
+
+
+@pytest.fixture
 def api_client(author):
     """A DRF client signed in as ``author``."""
     from rest_framework.test import APIClient

@@ -1,9 +1,9 @@
 from django.db.models import Count
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet
+from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet, ScopedReadOnlyViewSet, ScopedSerializer
 from apps.onboarding.models import Bt
 
 from .models import Asset, AssetLog, Job, Jobneed
@@ -51,7 +51,7 @@ class AssetSerializer(AtomicModelSerializer):
         )
 
 
-class AssetStatusSerializer(serializers.Serializer):
+class AssetStatusSerializer(ScopedSerializer):
     status = serializers.ChoiceField(choices=Asset.Status.choices)
     remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
@@ -66,6 +66,7 @@ class AssetViewSet(AtomicModelViewSet):
     queryset = Asset.objects.select_related("category").order_by("pk")
     serializer_class = AssetSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    action_permissions = {"status": "change", "history": "view"}
 
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
@@ -145,17 +146,18 @@ class JobneedSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class JobneedTransitionSerializer(serializers.Serializer):
+class JobneedTransitionSerializer(ScopedSerializer):
     to_status = serializers.ChoiceField(choices=Jobneed.Status.choices)
     remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class JobneedViewSet(viewsets.ReadOnlyModelViewSet):
+class JobneedViewSet(ScopedReadOnlyViewSet):
     """Occurrences are made by their job; here they are read and moved along their workflow."""
 
     queryset = Jobneed.objects.order_by("plandatetime", "pk")
     serializer_class = JobneedSerializer
     http_method_names = ["get", "post", "head", "options"]
+    action_permissions = {"transition": "change"}
 
     #: transition_jobneed takes the jobneed's JOBNEED_STATUS_UPDATE lock and then opens the
     #: transaction itself, as the outermost boundary of the request: the action must not open one.

@@ -6,24 +6,14 @@ from apps.onboarding.models import Bt
 from .models import Asset, Job
 
 
-def _sites_of(request):
-    sites = Bt.objects.filter(identifier=Bt.Identifier.SITE)
-    client_id = getattr(getattr(request, "user", None), "client_id", None)
-    return sites.filter(parent_id=client_id) if client_id else sites
-
-
 class AssetForm(AtomicModelForm):
     """A new asset; without a site it belongs to the author's own site."""
 
-    site = forms.ModelChoiceField(queryset=Bt.objects.none(), required=False)
+    site = forms.ModelChoiceField(queryset=Bt.objects.filter(identifier=Bt.Identifier.SITE), required=False)
 
     class Meta:
         model = Asset
         fields = ["assetcode", "assetname", "category", "status", "location", "enable", "site"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = _sites_of(self.request)
 
 
 class AssetStatusForm(AtomicModelForm):
@@ -47,10 +37,7 @@ class JobForm(AtomicModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        client_id = getattr(getattr(self.request, "user", None), "client_id", None)
-        if client_id:
-            self.fields["asset"].queryset = Asset.objects.filter(client_id=client_id, enable=True)
-            self.fields["people"].queryset = self.fields["people"].queryset.filter(client_id=client_id)
+        self.fields["asset"].queryset = self.fields["asset"].queryset.filter(enable=True)
 
     def clean(self):
         cleaned = super().clean()

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.access.roles import Role, role_names
-from apps.core.access.scoping import visible_to
+from apps.core.access.scoping import scope_queryset
 from apps.core.views.home import HomeItem, HomeSection, home_section
 
 from .models import Jobneed
@@ -41,8 +41,8 @@ def overdue_jobneeds(request):
     """For supervisors: occurrences past their expiry that nobody closed."""
     if not (request.user.is_staff or Role.SUPERVISOR in role_names(request.user)):
         return None
-    overdue = visible_to(
-        request.user, Jobneed.objects.filter(jobstatus__in=Jobneed.OPEN_STATUSES, expirydatetime__lt=timezone.now())
+    overdue = scope_queryset(
+        Jobneed.objects.filter(jobstatus__in=Jobneed.OPEN_STATUSES, expirydatetime__lt=timezone.now()), request.user
     )
     return HomeSection(
         "Overdue job needs",

@@ -2,6 +2,9 @@
 
 Tasks are sent only after the transaction that scheduled them has committed, so the worker finds
 the committed rows; they still tolerate a row that has been deleted since.
+
+Tasks run as the system: they are not scoped to a client (``apps.core.access``); what they touch
+was chosen by the committed write that scheduled them.
 """
 
 import logging

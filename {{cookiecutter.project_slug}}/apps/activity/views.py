@@ -1,3 +1,4 @@
+from apps.core.access.permissions import can
 from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
 from apps.core.views.pages import RecordDetailView, RecordListView
@@ -68,6 +69,7 @@ class AssetDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["logs"] = context["object"].logs.select_related("changed_by")
+        context["can_change_status"] = can(self.request.user, "activity.change_asset")
         context["jobs"] = context["object"].jobs.all()
         return context
 
@@ -112,11 +114,12 @@ class JobneedDetailView(RecordDetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         jobneed = context["object"]
-        context["next_statuses"] = [
-            (status, label)
-            for status, label in Jobneed.Status.choices
-            if jobneed.can_transition_to(status) and status != Jobneed.Status.AUTOCLOSED
-        ]
+        if can(self.request.user, "activity.change_jobneed"):
+            context["next_statuses"] = [
+                (status, label)
+                for status, label in Jobneed.Status.choices
+                if jobneed.can_transition_to(status) and status != Jobneed.Status.AUTOCLOSED
+            ]
         return context
 
 

@@ -1,7 +1,9 @@
 from django.contrib.auth import get_user_model
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
+
+from apps.core.api.viewsets import ScopedReadOnlyViewSet, ScopedSerializer
 
 from .models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, PeopleEventlog
 from .services import check_in, check_out
@@ -17,7 +19,7 @@ class PeopleEventlogSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PunchSerializer(serializers.Serializer):
+class PunchSerializer(ScopedSerializer):
     people = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.filter(is_active=True))
     lat = serializers.DecimalField(
         max_digits=9, decimal_places=6, required=False, allow_null=True, default=None, validators=LATITUDE_VALIDATORS
@@ -33,19 +35,21 @@ class PunchSerializer(serializers.Serializer):
         return attrs
 
 
-class AttendanceViewSet(viewsets.ReadOnlyModelViewSet):
+class AttendanceViewSet(ScopedReadOnlyViewSet):
     """Attendance events are written only by checking in and out."""
 
     queryset = PeopleEventlog.objects.order_by("-punchintime", "-pk")
     serializer_class = PeopleEventlogSerializer
     http_method_names = ["get", "post", "head", "options"]
+    #: Checking oneself in; checking in someone else needs ``change`` too (see the services).
+    action_permissions = {"check_in": "add", "check_out": "add"}
 
     #: check_in/check_out take the person's ATTENDANCE_UPDATE lock and then open the transaction
     #: themselves, as the outermost boundary of the request: the actions must not open one.
     service_takes_locks = True
 
     def _punch(self, request, service, status_code):
-        data = PunchSerializer(data=request.data)
+        data = PunchSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         event = service(author=request.user, **data.validated_data)
         return Response(PeopleEventlogSerializer(event).data, status=status_code)

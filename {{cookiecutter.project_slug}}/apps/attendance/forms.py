@@ -1,5 +1,4 @@
 from django import forms
-from django.contrib.auth import get_user_model
 
 from apps.core.forms import AtomicModelForm
 
@@ -21,9 +20,7 @@ class EventForm(AtomicModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        client_id = getattr(getattr(self.request, "user", None), "client_id", None)
-        people = get_user_model().objects.filter(is_active=True)
-        self.fields["people"].queryset = people.filter(client_id=client_id) if client_id else people
+        self.fields["people"].queryset = self.fields["people"].queryset.filter(is_active=True)
 
     def clean(self):
         cleaned = super().clean()

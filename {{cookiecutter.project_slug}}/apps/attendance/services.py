@@ -8,11 +8,15 @@ message. The lock is not the only guard: two check-ins racing past that test any
 expired under a slow holder) are stopped by the database's partial unique constraint, which the
 web layer answers with 409, and ``check_out`` closes the event it re-read under
 ``SELECT ... FOR UPDATE``.
+
+A person checks themselves in and out; checking in someone else needs the
+``attendance.change_peopleeventlog`` permission (supervisors). ``author=None`` is the system.
 """
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from apps.core.access.permissions import require
 from apps.core.services.distributed_locks import with_lock_and_transaction
 from apps.core.services.userinfo import save_userinfo
 
@@ -35,6 +39,11 @@ def _validate_position(lat, lng):
         raise ValidationError(errors)
 
 
+def _check_may_punch(author, people):
+    if author is not None and author.pk != people.pk:
+        require(author, "attendance.change_peopleeventlog")
+
+
 def _open_event(people, *, for_update=False):
     """The person's event without a check-out, or None."""
     events = PeopleEventlog.objects.filter(people=people, punchouttime__isnull=True)
@@ -49,6 +58,7 @@ def check_in(*, author, people, when=None, lat=None, lng=None, remarks=""):
 
     The event belongs to the person's client and site (the author's when the person has none).
     """
+    _check_may_punch(author, people)
     _validate_position(lat, lng)
     when = when or timezone.now()
     client_id = people.client_id or getattr(author, "client_id", None)
@@ -71,6 +81,7 @@ def check_in(*, author, people, when=None, lat=None, lng=None, remarks=""):
 @with_lock_and_transaction("ATTENDANCE_UPDATE", resource_id_param="people")
 def check_out(*, author, people, when=None, lat=None, lng=None, remarks=""):
     """Close the person's open attendance event at ``when`` (now by default)."""
+    _check_may_punch(author, people)
     _validate_position(lat, lng)
     when = when or timezone.now()
     event = _open_event(people, for_update=True)

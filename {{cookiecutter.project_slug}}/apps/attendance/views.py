@@ -12,6 +12,7 @@ class EventFormView(AtomicFormView):
     model = PeopleEventlog
     form_class = EventForm
     title = "Check in / check out"
+    permission_verb = "add"
     # check_in/check_out lock the person, then open the transaction themselves.
     service_takes_locks = True
 

@@ -3,6 +3,9 @@
 Each task writes only through the monitoring connection. Folding also happens in every web and
 worker process at the end of a request or task once the fold interval has passed; the beat task
 covers the worker that runs it and processes that have been idle.
+
+Tasks run as the system: they are not scoped to a client (``apps.core.access``); what they touch
+was chosen by the committed write that scheduled them.
 """
 
 import logging

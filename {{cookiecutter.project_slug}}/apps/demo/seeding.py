@@ -77,7 +77,7 @@ def _approvers(people, sites, report):
             continue
         person = people[username]
         if not Approver.objects.filter(people=person, identifier=role, site=sites[site_code]).exists():
-            report("approver", create_approver(author=person, people=person, identifier=role, site=sites[site_code]))
+            report("approver", create_approver(author=None, people=person, identifier=role, site=sites[site_code]))
 
 
 def _assets_and_job(author, client, sites, report):
@@ -113,7 +113,7 @@ def _assets_and_job(author, client, sites, report):
     return assets
 
 
-def _work(author, client, sites, assets, report):
+def _work(author, client, sites, assets, report, permit_author):
     vendor = Vendor.objects.filter(client=client, code="ACME-SVC").first()
     if vendor is None:
         vendor = create_vendor(
@@ -136,7 +136,7 @@ def _work(author, client, sites, assets, report):
     )
     if not WorkPermit.objects.filter(client=client, permit_type=hot_work).exists():
         permit = create_work_permit(
-            author=author,
+            author=permit_author,  # a technician raises it; the supervisor, its approver, decides
             site=sites["DEMO-HQ"],
             permit_type=hot_work,
             details=PERMIT_CHECKLIST,
@@ -152,4 +152,4 @@ def seed_demo(report=lambda kind, record: None):
     _approvers(people, sites, report)
     author = people["demo.supervisor"]
     assets = _assets_and_job(author, client, sites, report)
-    _work(author, client, sites, assets, report)
+    _work(author, client, sites, assets, report, people["demo.tech1"])

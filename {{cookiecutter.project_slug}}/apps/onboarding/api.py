@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.core.access.permissions import STAFF_ONLY
+from apps.core.access.scoping import is_platform_staff
 from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet
 
 from .models import Bt, SuperTypeAssist, TypeAssist
@@ -60,11 +62,20 @@ class TypeAssistSerializer(AtomicModelSerializer):
         read_only_fields = ["id", "uuid"]
         validators = []  # the partial unique constraints are checked by the database: 409 on conflict
 
+    def validate(self, attrs):
+        user = self.context["request"].user
+        if not is_platform_staff(user):
+            attrs["client"] = user.client  # shared values are kept by platform staff
+        return attrs
+
     def create(self, validated_data):
         return create_type_assist(author=self.context["request"].user, **validated_data)
 
 
 class ClientViewSet(AtomicModelViewSet):
+    """Clients: each person sees their own; only platform staff create and change them."""
+
+    action_permissions = {"create": STAFF_ONLY, "update": STAFF_ONLY, "partial_update": STAFF_ONLY}
     queryset = Bt.objects.filter(identifier=Bt.Identifier.CLIENT).order_by("pk")
     serializer_class = ClientSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]

@@ -1,5 +1,6 @@
 from django import forms
 
+from apps.core.access.scoping import is_platform_staff
 from apps.core.forms import AtomicModelForm
 
 from .models import Bt, SuperTypeAssist, TypeAssist
@@ -31,3 +32,10 @@ class TypeAssistForm(AtomicModelForm):
     class Meta:
         model = TypeAssist
         fields = ["tatype", "tacode", "taname", "client"]
+
+    def clean(self):
+        cleaned = super().clean()
+        user = getattr(self.request, "user", None)
+        if user is not None and not is_platform_staff(user):
+            cleaned["client"] = user.client  # shared values are kept by platform staff
+        return cleaned

@@ -7,6 +7,10 @@ from django.urls import reverse
 from apps.core.models import BaseModel, VersionedModel
 
 
+def _client_and_its_sites(client_id):
+    return Q(pk=client_id) | Q(parent_id=client_id)
+
+
 class Bt(VersionedModel, BaseModel):
     """A business unit: a client, or one of a client's sites.
 
@@ -18,15 +22,16 @@ class Bt(VersionedModel, BaseModel):
         CLIENT = "CLIENT", "Client"
         SITE = "SITE", "Site"
 
-    bucode = models.CharField("code", max_length=30, unique=True)
+    # A client and its sites are its records (apps.core.access.scoping).
+    client_scope = staticmethod(_client_and_its_sites)
+
+    # Client codes are unique; a site code is unique among its client's sites.
+    bucode = models.CharField("code", max_length=30)
     buname = models.CharField("name", max_length=200)
     identifier = models.CharField(max_length=10, choices=Identifier.choices)
     parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
     address = models.CharField(max_length=250, blank=True)
     enable = models.BooleanField(default=True)
-
-    #: A person sees their client itself and the client's sites (see ``apps.core.access.scoping``).
-    client_scope = ("pk", "parent")
 
     class Meta:
         verbose_name = "business unit"
@@ -35,6 +40,10 @@ class Bt(VersionedModel, BaseModel):
             models.CheckConstraint(
                 condition=(Q(identifier="CLIENT", parent__isnull=True) | Q(identifier="SITE", parent__isnull=False)),
                 name="bt_client_has_no_parent_site_has_one",
+            ),
+            models.UniqueConstraint(fields=["bucode"], condition=Q(parent__isnull=True), name="bt_unique_client_code"),
+            models.UniqueConstraint(
+                fields=["parent", "bucode"], condition=Q(parent__isnull=False), name="bt_unique_site_code_per_client"
             ),
         ]
 
@@ -60,7 +69,9 @@ class TenantScopedModel(BaseModel):
 
 
 class SuperTypeAssist(BaseModel):
-    """A group of lookup values, such as ASSETCATEGORY or PERMITTYPE."""
+    """A group of lookup values, such as ASSETCATEGORY or PERMITTYPE: shared by every client."""
+
+    client_scope = None
 
     code = models.CharField(max_length=50, unique=True)
     name = models.CharField(max_length=120)
@@ -73,8 +84,15 @@ class SuperTypeAssist(BaseModel):
         return self.code
 
 
+def _shared_or_of_client(client_id):
+    return Q(client__isnull=True) | Q(client_id=client_id)
+
+
 class TypeAssist(BaseModel):
     """One lookup value of a group; global, or private to one client."""
+
+    # Every client sees the global values and its own.
+    client_scope = staticmethod(_shared_or_of_client)
 
     tacode = models.CharField("code", max_length=50)
     taname = models.CharField("name", max_length=120)

@@ -1,3 +1,4 @@
+from apps.core.access.permissions import STAFF_ONLY
 from apps.core.views.forms import AtomicFormView
 from apps.core.views.pages import RecordDetailView, RecordListView
 
@@ -10,6 +11,7 @@ class ClientFormView(AtomicFormView):
     model = Bt
     form_class = ClientForm
     title = "New client"
+    permission_verb = STAFF_ONLY
 
     def handle_valid_form(self, form, request, create):
         return self.done(create_client(author=request.user, **form.cleaned_data))

@@ -1,13 +1,26 @@
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet
+from apps.core.access.roles import Role
+from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet, ScopedSerializer
 
 from .models import People, PeopleOrganizational, PeopleProfile
-from .services import create_person, update_person
+from .services import change_password, create_person, update_person
+
+BUSINESS_UNITS = People._meta.get_field("client").related_model.objects
 
 
 class PeopleSerializer(AtomicModelSerializer):
     password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    old_password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+    client = serializers.PrimaryKeyRelatedField(
+        queryset=BUSINESS_UNITS.filter(identifier="CLIENT"), required=False, allow_null=True
+    )
+    site = serializers.PrimaryKeyRelatedField(
+        queryset=BUSINESS_UNITS.filter(identifier="SITE"), required=False, allow_null=True
+    )
+    roles = serializers.MultipleChoiceField(choices=Role.choices, required=False)
     gender = serializers.ChoiceField(
         choices=PeopleProfile.Gender.choices, source="profile.gender", required=False, allow_blank=True
     )
@@ -23,25 +36,29 @@ class PeopleSerializer(AtomicModelSerializer):
     class Meta:
         model = People
         fields = [
-            "id", "uuid", "username", "password", "peoplecode", "peoplename", "email", "mobno",
-            "client", "site", "is_active", "gender", "dateofjoin", "department", "location", "version",
+            "id", "uuid", "username", "password", "old_password", "peoplecode", "peoplename", "email", "mobno",
+            "client", "site", "roles", "is_active", "gender", "dateofjoin", "department", "location", "version",
         ]  # fmt: skip
         read_only_fields = ["id", "uuid", "version"]
+        validators = []  # codes are unique per client in the database: 409 on conflict
 
-    def validate(self, attrs):
-        site, client = attrs.get("site"), attrs.get("client")
-        if site is not None and (client is None or site.parent_id != client.pk):
-            raise serializers.ValidationError({"site": "The site must belong to the person's client."})
-        return attrs
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # From the prefetched groups: no query per person.
+        data["roles"] = sorted(group.name for group in instance.groups.all() if group.name in Role.values)
+        return data
 
     @staticmethod
     def _flatten(validated_data):
         data = dict(validated_data)
         data.update(data.pop("profile", {}))
         data.update(data.pop("organizational", {}))
+        if "roles" in data:
+            data["roles"] = sorted(data["roles"])
         return data
 
     def create(self, validated_data):
+        validated_data.pop("old_password", None)
         return create_person(author=self.context["request"].user, **self._flatten(validated_data))
 
     def update(self, instance, validated_data):
@@ -53,10 +70,27 @@ class PeopleSerializer(AtomicModelSerializer):
         )
 
 
+class PasswordSerializer(ScopedSerializer):
+    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    old_password = serializers.CharField(write_only=True, required=False, style={"input_type": "password"})
+
+
 class PeopleViewSet(AtomicModelViewSet):
-    queryset = People.objects.select_related("profile", "organizational").order_by("pk")
+    queryset = People.objects.select_related("profile", "organizational").prefetch_related("groups").order_by("pk")
     serializer_class = PeopleSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
+    #: Anyone who sees a person may try; ``change_password`` decides (owner, client admin, staff).
+    action_permissions = {"password": "view"}
+
+    @action(detail=True, methods=["post"])
+    def password(self, request, pk=None):
+        """Change your own password (``old_password`` required) or reset another's (client admin, staff)."""
+        person = self.get_object()
+        data = PasswordSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        with self.transaction_boundary():
+            change_password(author=request.user, person=person, **data.validated_data)
+        return Response(status=204)
 
 
 ROUTES = [("people", PeopleViewSet, "people")]

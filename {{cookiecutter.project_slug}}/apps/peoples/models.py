@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 from apps.core.models import BaseModel, VersionedModel
@@ -14,7 +15,8 @@ class People(VersionedModel, AbstractUser, BaseModel):
     ``signals.py``), in the same transaction.
     """
 
-    peoplecode = models.CharField("code", max_length=50, unique=True)
+    # Unique within the person's client (sign-in usernames stay unique across all clients).
+    peoplecode = models.CharField("code", max_length=50)
     peoplename = models.CharField("name", max_length=150)
     mobno = models.CharField("mobile number", max_length=20, blank=True)
     client = models.ForeignKey("onboarding.Bt", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -27,6 +29,14 @@ class People(VersionedModel, AbstractUser, BaseModel):
         verbose_name = "person"
         verbose_name_plural = "people"
         ordering = ["peoplecode"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "peoplecode"], condition=Q(client__isnull=False), name="people_unique_code_per_client"
+            ),
+            models.UniqueConstraint(
+                fields=["peoplecode"], condition=Q(client__isnull=True), name="people_unique_code_without_client"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.peoplename} ({self.peoplecode})"
@@ -44,6 +54,8 @@ class PeopleProfile(models.Model):
         OTHER = "O", "Other"
         UNSPECIFIED = "", "Unspecified"
 
+    client_scope = "people__client"
+
     people = models.OneToOneField(People, on_delete=models.CASCADE, related_name="profile")
     gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
     dateofbirth = models.DateField("date of birth", null=True, blank=True)
@@ -56,6 +68,8 @@ class PeopleProfile(models.Model):
 
 class PeopleOrganizational(models.Model):
     """Where a person stands in the organization, one row per person."""
+
+    client_scope = "people__client"
 
     people = models.OneToOneField(People, on_delete=models.CASCADE, related_name="organizational")
     department = models.ForeignKey(

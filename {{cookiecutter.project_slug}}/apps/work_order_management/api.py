@@ -15,7 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.core.api.viewsets import AtomicCreateReadViewSet, AtomicModelSerializer, AtomicModelViewSet
+from apps.core.api.viewsets import AtomicCreateReadViewSet, AtomicModelSerializer, AtomicModelViewSet, ScopedSerializer
 from apps.core.models import SagaExecutionLog
 from apps.core.services.saga import SagaError
 from apps.onboarding.models import Bt
@@ -176,27 +176,20 @@ class WorkPermitSerializer(AtomicModelSerializer):
         return create_work_permit(author=_author(self), details=details, **validated_data)
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(ScopedSerializer):
     decision = serializers.ChoiceField(choices=[PermitApproval.Decision.APPROVED, PermitApproval.Decision.REJECTED])
     remarks = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
 
 
-class ClientScopedMixin:
-    """A signed-in person of a client sees only that client's records."""
-
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        client_id = getattr(self.request.user, "client_id", None)
-        return queryset.filter(client_id=client_id) if client_id else queryset
-
-
-class VendorViewSet(ClientScopedMixin, AtomicModelViewSet):
+class VendorViewSet(AtomicModelViewSet):
     queryset = Vendor.objects.order_by("pk")
     serializer_class = VendorSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
 
-class ApproverViewSet(ClientScopedMixin, AtomicCreateReadViewSet):
+class ApproverViewSet(AtomicCreateReadViewSet):
+    """The per-site roster of approvers and verifiers, kept by client admins (``add_approver``)."""
+
     queryset = Approver.objects.select_related("people").order_by("pk")
     serializer_class = ApproverSerializer
     http_method_names = ["get", "post", "head", "options"]
@@ -232,8 +225,9 @@ def _saga_failure(exc):
     return Response(body, status=code)
 
 
-class WorkOrderViewSet(ClientScopedMixin, AtomicModelViewSet):
+class WorkOrderViewSet(AtomicModelViewSet):
     queryset = WorkOrder.objects.order_by("pk")
+    action_permissions = {"dispatch_to_vendor": "change"}
     serializer_class = WorkOrderSerializer
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
@@ -262,8 +256,10 @@ class WorkOrderViewSet(ClientScopedMixin, AtomicModelViewSet):
         return Response(self.get_serializer(workorder).data)
 
 
-class WorkPermitViewSet(ClientScopedMixin, AtomicCreateReadViewSet):
+class WorkPermitViewSet(AtomicCreateReadViewSet):
     queryset = WorkPermit.objects.prefetch_related("details", "approvals").order_by("pk")
+    #: Whoever sees the permit may try; ``decide_permit`` admits only a person appointed to it.
+    action_permissions = {"approve": "view", "verify": "view"}
     serializer_class = WorkPermitSerializer
     http_method_names = ["get", "post", "head", "options"]
 

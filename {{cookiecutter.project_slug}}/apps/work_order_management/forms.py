@@ -4,15 +4,12 @@ from django.core.exceptions import ValidationError
 from apps.core.forms import AtomicModelForm
 from apps.onboarding.models import Bt
 
-from .models import Vendor, WomDetails, WorkOrder, WorkPermit, permit_types
+from .models import PERMIT_TYPE_GROUP, Vendor, WomDetails, WorkOrder, WorkPermit
 
 DETAIL_FIELDS = ("seqno", "question", "answertype", "answer", "ismandatory")
 
 
-def _sites_of(request):
-    sites = Bt.objects.filter(identifier=Bt.Identifier.SITE)
-    client_id = getattr(getattr(request, "user", None), "client_id", None)
-    return sites.filter(parent_id=client_id) if client_id else sites
+SITES = Bt.objects.filter(identifier=Bt.Identifier.SITE)
 
 
 class VendorForm(AtomicModelForm):
@@ -22,7 +19,7 @@ class VendorForm(AtomicModelForm):
 
 
 class WorkOrderForm(AtomicModelForm):
-    site = forms.ModelChoiceField(queryset=Bt.objects.none(), required=False, help_text="Empty: your own site.")
+    site = forms.ModelChoiceField(queryset=SITES, required=False, help_text="Empty: your own site.")
 
     class Meta:
         model = WorkOrder
@@ -30,11 +27,7 @@ class WorkOrderForm(AtomicModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = _sites_of(self.request)
-        client_id = getattr(getattr(self.request, "user", None), "client_id", None)
-        if client_id:
-            self.fields["vendor"].queryset = Vendor.objects.filter(client_id=client_id, enable=True)
-            self.fields["asset"].queryset = self.fields["asset"].queryset.filter(client_id=client_id)
+        self.fields["vendor"].queryset = self.fields["vendor"].queryset.filter(enable=True)
 
     def clean(self):
         cleaned = super().clean()
@@ -76,7 +69,7 @@ class WorkPermitForm(AtomicModelForm):
     "seqno"}`` (``seqno`` defaults to the position).
     """
 
-    site = forms.ModelChoiceField(queryset=Bt.objects.none())
+    site = forms.ModelChoiceField(queryset=SITES)
     details = forms.JSONField(required=False, widget=forms.HiddenInput)
 
     class Meta:
@@ -85,8 +78,8 @@ class WorkPermitForm(AtomicModelForm):
 
     def __init__(self, *args, extra_rows=0, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["site"].queryset = _sites_of(self.request)
-        self.fields["permit_type"].queryset = permit_types()
+        # Permit types only (not asset categories), among those the form base left to this user.
+        self.fields["permit_type"].queryset = self.fields["permit_type"].queryset.filter(tatype__code=PERMIT_TYPE_GROUP)
         self.checklist = None
         if not self.is_bound or f"{CHECKLIST_PREFIX}-TOTAL_FORMS" in self.data:
             formset_class = checklist_formset(extra_rows)

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.core.access.roles import Role, role_names
-from apps.core.access.scoping import visible_to
+from apps.core.access.scoping import scope_queryset
 from apps.core.views.home import HomeItem, HomeSection, home_section
 
 from .models import PermitApproval, WorkOrder, WorkPermit
@@ -43,7 +43,7 @@ def open_work_orders(request):
     if not (request.user.is_staff or Role.SUPERVISOR in role_names(request.user)):
         return None
     finished = (WorkOrder.WorkStatus.COMPLETED, WorkOrder.WorkStatus.CLOSED, WorkOrder.WorkStatus.CANCELLED)
-    orders = visible_to(request.user, WorkOrder.objects.exclude(workstatus__in=finished)).order_by(
+    orders = scope_queryset(WorkOrder.objects.exclude(workstatus__in=finished), request.user).order_by(
         "expirydatetime", "-cdtz"
     )[:10]
     now = timezone.now()

@@ -53,7 +53,10 @@ class Vendor(VersionedModel, TenantScopedModel):
 
 
 class Approver(TenantScopedModel):
-    """A person who approves or verifies one kind of record at one site."""
+    """A person who approves or verifies one kind of record at one site: one of the two, never both.
+
+    The roster is kept by the client's admins; nobody appoints themselves.
+    """
 
     class Identifier(models.TextChoices):
         APPROVER = "APPROVER", "Approver"
@@ -73,9 +76,7 @@ class Approver(TenantScopedModel):
         verbose_name = "approver"
         ordering = ["site", "approverfor", "identifier", "people"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["people", "identifier", "approverfor", "site"], name="approver_unique_role_per_site"
-            ),
+            models.UniqueConstraint(fields=["people", "approverfor", "site"], name="approver_one_role_per_site"),
             models.CheckConstraint(
                 condition=Q(identifier__in=["APPROVER", "VERIFIER"]), name="approver_identifier_valid"
             ),
@@ -229,7 +230,9 @@ class WorkPermit(TenantScopedModel):
         APPROVED = "APPROVED", "Approved"
         REJECTED = "REJECTED", "Rejected"
 
-    permit_name = models.CharField("name", max_length=60, unique=True, null=True, blank=True, editable=False)
+    # Unique within the client, as the site codes it is made of.
+    # NULL, not "", until the creating transaction names it: NULLs never collide in the constraint.
+    permit_name = models.CharField("name", max_length=60, null=True, blank=True, editable=False)  # noqa: DJ001
     sequence = models.PositiveIntegerField(null=True, blank=True, editable=False)
     permit_type = models.ForeignKey(
         "onboarding.TypeAssist", on_delete=models.PROTECT, related_name="+", verbose_name="permit type"
@@ -242,6 +245,7 @@ class WorkPermit(TenantScopedModel):
         ordering = ["-cdtz", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["site", "sequence"], name="workpermit_unique_sequence_per_site"),
+            models.UniqueConstraint(fields=["client", "permit_name"], name="workpermit_unique_name_per_client"),
             models.CheckConstraint(
                 condition=Q(permit_name__isnull=True, sequence__isnull=True)
                 | Q(permit_name__isnull=False, sequence__isnull=False),
@@ -260,7 +264,12 @@ class WorkPermit(TenantScopedModel):
 
 
 class PermitApproval(models.Model):
-    """One person's part in signing off a permit, and their decision once made."""
+    """One person's part in signing off a permit, and their decision once made.
+
+    A person has one part in a permit: never both its verifier and its approver.
+    """
+
+    client_scope = "permit__client"
 
     class Role(models.TextChoices):
         APPROVER = "APPROVER", "Approver"
@@ -284,7 +293,7 @@ class PermitApproval(models.Model):
         verbose_name = "permit approval"
         ordering = ["permit", "role", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["permit", "people", "role"], name="permitapproval_unique_role"),
+            models.UniqueConstraint(fields=["permit", "people"], name="permitapproval_one_role_per_person"),
             models.CheckConstraint(
                 condition=Q(decision="PENDING", decided_at__isnull=True)
                 | Q(decision__in=["APPROVED", "REJECTED"], decided_at__isnull=False),

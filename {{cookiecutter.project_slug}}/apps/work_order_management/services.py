@@ -118,10 +118,18 @@ def update_vendor(*, author, vendor, expected_version=None, **changes):
 
 @atomic_view_operation()
 def create_approver(*, author, people, identifier, approverfor=Approver.ApproverFor.WORK_PERMIT, site=None):
-    """Make ``people`` an approver or verifier of ``approverfor`` at a site of the same client."""
+    """Make ``people`` an approver or verifier of ``approverfor`` at a site of the same client.
+
+    Nobody appoints themselves, and a person is approver or verifier at a site, not both.
+    """
     site = _site_of(author, site)
+    if author is not None and author.pk == people.pk:
+        raise PermissionDenied("Nobody appoints themselves; ask another admin of your client.")
     if people.client_id is not None and people.client_id != site.parent_id:
         raise ValidationError({"people": f"{people} works for another client."})
+    held = Approver.objects.filter(people=people, approverfor=approverfor, site=site).first()
+    if held is not None:
+        raise ValidationError({"people": f"{people} is already {held.get_identifier_display().lower()} at {site}."})
     approver = Approver(people=people, identifier=identifier, approverfor=approverfor)
     return save_userinfo(approver, author, client=site.parent_id, site=site)
 
@@ -444,6 +452,7 @@ def _new_permit(*, author, site, permit_type, remarks):
 
 
 def _assign(permit, role):
+    """Appoint the site's roster for ``role``, the permit's author excepted: nobody signs off their own permit."""
     people_ids = list(
         Approver.objects.filter(
             site_id=permit.site_id,
@@ -451,6 +460,7 @@ def _assign(permit, role):
             identifier=role,
             people__is_active=True,
         )
+        .exclude(people_id=permit.cuser_id)
         .order_by("pk")
         .values_list("people_id", flat=True)
     )
@@ -541,10 +551,10 @@ def _lock_permit(permit):
 
 
 def _pending_part_of(permit, author, role):
-    """``author``'s own undecided part in ``permit`` as ``role``; nobody acts for someone else."""
+    """``author``'s own undecided part in ``permit`` as ``role``; nobody acts for someone else (403)."""
     part = PermitApproval.objects.filter(permit=permit, people_id=getattr(author, "pk", None), role=role).first()
     if part is None:
-        raise ValidationError({"people": f"{author} is not a {role.lower()} of {permit}."})
+        raise PermissionDenied(f"{author} is not a {role.lower()} of {permit}.")
     if part.decision != PermitApproval.Decision.PENDING:
         raise ValidationError({"people": f"{author} already decided on {permit}."})
     return part
@@ -598,6 +608,8 @@ def decide_permit(*, author, permit, decision, remarks="", role=PermitApproval.R
     if decision not in (PermitApproval.Decision.APPROVED, PermitApproval.Decision.REJECTED):
         raise ValidationError({"decision": "Decide APPROVED or REJECTED."})
     permit = _lock_permit(permit)
+    if author is not None and permit.cuser_id == author.pk:
+        raise PermissionDenied("The author of a permit does not decide it.")
     part = _pending_part_of(permit, author, role)
     if role == PermitApproval.Role.APPROVER and _awaiting_verification(permit):
         raise ValidationError({"permit": f"{permit} waits for its verifiers; approvers decide after them."})

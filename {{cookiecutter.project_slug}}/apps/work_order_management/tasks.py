@@ -3,6 +3,9 @@
 The services schedule these only once their transaction has committed, so the rows are there
 when a worker runs. They only read: a row deleted in the meantime means there is nobody left
 to tell, and the task ends quietly.
+
+Tasks run as the system: they are not scoped to a client (``apps.core.access``); what they touch
+was chosen by the committed write that scheduled them.
 """
 
 import logging

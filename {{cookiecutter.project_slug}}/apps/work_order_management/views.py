@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
+from apps.core.access.permissions import can
 from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
 from apps.core.views.pages import RecordDetailView, RecordListView
@@ -56,6 +57,7 @@ class WorkPermitFormView(AtomicFormView):
         """The "Add a question" button: the form again with one more blank row; nothing is validated or saved."""
         if "add_row" not in request.POST:
             return super().post(request, *args, **kwargs)
+        self.check_role(None)
         data = request.POST.copy()
         total = f"{CHECKLIST_PREFIX}-TOTAL_FORMS"
         if data.get(total, "").isdigit():
@@ -106,7 +108,7 @@ class WorkOrderDetailView(RecordDetailView):
         context = super().get_context_data(**kwargs)
         workorder = context["object"]
         context["history"] = workorder.history.select_related("changed_by")
-        if self.request.user.has_perm("work_order_management.change_workorder") or self.request.user.is_staff:
+        if can(self.request.user, "work_order_management.change_workorder"):
             context["next_statuses"] = [
                 (status, label)
                 for status, label in WorkOrder.WorkStatus.choices
@@ -183,9 +185,13 @@ def permit_turn_of(permit, approvals, person):
 
 
 class WorkPermitDecisionView(RecordActionView):
-    """A verifier's or approver's decision on a permit (``role``, ``decision``, ``remarks``)."""
+    """A verifier's or approver's decision on a permit (``role``, ``decision``, ``remarks``).
+
+    Whoever sees the permit may try; ``decide_permit`` lets only the people appointed to it act.
+    """
 
     model = WorkPermit
+    permission_verb = "view"
 
     def perform(self, permit, data):
         role = data.get("role")

@@ -103,7 +103,7 @@ def test_job_form_answers_400_with_field_errors_and_writes_nothing(web_client, a
     assert counts.changed() == {}
 
 
-def test_job_form_does_not_offer_another_clients_assets(web_client, author):
+def test_job_form_does_not_offer_another_clients_assets(client, author, member):
     from apps.activity.services import create_asset
     from apps.onboarding.models import Bt
 
@@ -112,7 +112,8 @@ def test_job_form_does_not_offer_another_clients_assets(web_client, author):
         bucode="OTHER-1", buname="Other 1", identifier=Bt.Identifier.SITE, parent=other_client
     )
     foreign = create_asset(author=author, assetcode="F-1", assetname="Foreign", site=other_site)
-    response = web_client.post(reverse("activity:job-create"), {**JOB_FORM, "asset": foreign.pk})
+    client.force_login(member("supervisor"))
+    response = client.post(reverse("activity:job-create"), {**JOB_FORM, "asset": foreign.pk})
     assert response.status_code == 400
     assert "asset" in response.json()["errors"]
 

@@ -43,6 +43,7 @@ def test_the_technicians_day_lists_todays_job_needs_and_the_check_in(client, tec
 
 
 def test_a_technician_starts_and_completes_a_job_need_with_buttons(client, technician, todays_job):
+    technician.groups.add(Group.objects.get(name=Role.TECHNICIAN))
     client.force_login(technician)
     jobneed = todays_job.jobneeds.order_by("plandatetime").first()
     transition = reverse("activity:jobneed-transition", args=[jobneed.pk])
@@ -57,7 +58,7 @@ def test_a_technician_starts_and_completes_a_job_need_with_buttons(client, techn
 def test_only_supervisors_see_overdue_job_needs_on_their_day(client, technician, job):
     client.force_login(technician)
     assert "Overdue job needs" not in client.get(reverse("home")).content.decode()
-    technician.groups.add(Group.objects.get_or_create(name=Role.SUPERVISOR)[0])
+    technician.groups.add(Group.objects.get(name=Role.SUPERVISOR))
     assert "Overdue job needs" in client.get(reverse("home")).content.decode()
 
 

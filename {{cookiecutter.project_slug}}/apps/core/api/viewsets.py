@@ -5,18 +5,45 @@ current alias, the outermost boundary of the request. ``AtomicModelSerializer.sa
 same boundary (joined when the viewset already did), so a serializer saved from anywhere else,
 a task or a command, is atomic too. Serializers delegate their ``create``/``update`` to the app's
 service functions, where the order of the steps lives.
+
+Every viewset built on these bases is scoped (``apps.core.access``): its queryset holds only the
+user's client's rows (another client's object is a 404), its actions need the role's model
+permission (``RolePermission``; map custom actions in ``action_permissions``), and the writable
+related fields of its serializers offer only the user's client's rows (another client's key is a
+400 "does not exist").
 """
 
 from contextlib import nullcontext
 
 from rest_framework import mixins, serializers, viewsets
 
+from apps.core.access.fields import scope_serializer_fields
+from apps.core.access.permissions import RolePermission
+from apps.core.access.scoping import scope_queryset
 from apps.core.services.transaction_manager import atomic_view_operation
 
 from .conditional import ConditionalWriteMixin
 
 
-class AtomicModelSerializer(serializers.ModelSerializer):
+class ScopedFieldsMixin:
+    """Serializer mixin: writable related fields offer only the requesting user's client's rows.
+
+    Without a request in the context (a task, a command: the system) the fields are not scoped.
+    """
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            scope_serializer_fields(fields, request.user)
+        return fields
+
+
+class ScopedSerializer(ScopedFieldsMixin, serializers.Serializer):
+    """A plain serializer (an action's input) whose related fields are scoped to the user's client."""
+
+
+class AtomicModelSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     #: As on the views: True when ``create``/``update`` call a service that takes a lock and so
     #: must open the transaction itself. The view's setting counts too.
     service_takes_locks = False
@@ -64,12 +91,31 @@ class AtomicWriteMixin:
             return super().destroy(request, *args, **kwargs)
 
 
-class AtomicModelViewSet(ConditionalWriteMixin, AtomicWriteMixin, viewsets.ModelViewSet):
-    """A ModelViewSet whose create/update/destroy are each one transaction; versioned records get
+class ScopedViewSetMixin:
+    """The queryset limited to the user's client; actions allowed by the user's role.
+
+    ``action_permissions`` maps a custom action to the permission verb it needs (``"change"``),
+    a full permission name, or ``STAFF_ONLY``; an action left out is for platform staff only.
+    """
+
+    permission_classes = [RolePermission]
+    action_permissions = {}
+
+    def get_queryset(self):
+        return scope_queryset(super().get_queryset(), self.request.user)
+
+
+class AtomicModelViewSet(ScopedViewSetMixin, ConditionalWriteMixin, AtomicWriteMixin, viewsets.ModelViewSet):
+    """A scoped ModelViewSet whose create/update/destroy are each one transaction; versioned records get
     an ETag and honour If-Match (``conditional``)."""
 
 
+class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
+    """A scoped read-only viewset, for records written only through its actions' services."""
+
+
 class AtomicCreateReadViewSet(
+    ScopedViewSetMixin,
     AtomicWriteMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,

@@ -1,7 +1,8 @@
 """A base for workflow buttons: a POST that runs one service call on one record.
 
-The record is looked up among those the person may see (another client's record is a 404); the
-service holds the transaction (and its lock). A browser is sent back to the record with a message
+The record is looked up among those the person may see (another client's record is a 404), then
+the role's permission is checked (``permission_verb``, 403); the service holds the transaction
+(and its lock) and its own rules. A browser is sent back to the record with a message
 saying what happened; a JSON caller gets 200 with the record's keys, or the error with its status.
 """
 
@@ -11,7 +12,8 @@ from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views import View
 
-from apps.core.access.scoping import visible_to
+from apps.core.access.permissions import permission_name, require
+from apps.core.access.scoping import scope_queryset
 from apps.core.services.saga import SagaError
 
 from .forms import wants_json
@@ -23,15 +25,19 @@ class RecordActionView(LoginRequiredMixin, View):
 
     model = None
     http_method_names = ["post"]
+    #: The model permission the action needs (a verb, a full permission name, or ``STAFF_ONLY``).
+    permission_verb = "change"
 
     def get_record(self):
-        return get_object_or_404(visible_to(self.request.user, self.model._default_manager.all()), pk=self.kwargs["pk"])
+        records = scope_queryset(self.model._default_manager.all(), self.request.user)
+        return get_object_or_404(records, pk=self.kwargs["pk"])
 
     def perform(self, record, data):
         raise NotImplementedError(f"{type(self).__name__} must implement perform().")
 
     def post(self, request, *args, **kwargs):
         record = self.get_record()
+        require(request.user, permission_name(self.model, self.permission_verb))
         try:
             result, message = self.perform(record, request.POST)
         except WRITE_FAILURES as exc:

@@ -17,6 +17,11 @@ An edit form of a versioned record carries the version it was rendered with in a
 ``version`` field; ``handle_valid_form`` passes ``form.expected_version`` to the service, which
 refuses the edit when the row has moved on since (409, with the current values: someone else
 saved it while this form was open).
+
+Access (``apps.core.access``): the object of an edit route is looked up among the user's
+client's rows (another client's is a 404), the form's choices are scoped the same way, and the
+view needs the role's model permission: ``add`` to create, ``change`` to edit, or what
+``permission_verb`` names (a verb, a full permission name, or ``STAFF_ONLY``).
 """
 
 from contextlib import nullcontext
@@ -32,6 +37,8 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views import View
 
+from apps.core.access.permissions import permission_name, require
+from apps.core.access.scoping import scope_queryset
 from apps.core.exceptions import StaleVersionError
 from apps.core.models import VersionedModel
 from apps.core.services.transaction_manager import atomic_view_operation
@@ -63,11 +70,22 @@ class AtomicFormView(LoginRequiredMixin, View):
     title = None
     #: Label of the submit button.
     submit_label = "Save"
+    #: The permission the view needs; None: ``add`` on a create route, ``change`` on an edit route.
+    permission_verb = None
+
+    def get_queryset(self):
+        """The rows this view may reach: the model's, limited to the user's client."""
+        return scope_queryset(self.model._default_manager.all(), self.request.user)
 
     def get_object(self):
         if "pk" not in self.kwargs:
             return None
-        return get_object_or_404(self.model, pk=self.kwargs["pk"])
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def check_role(self, instance):
+        """403 unless the user's role allows this view (checked after the object was found: 404 first)."""
+        verb = self.permission_verb or ("add" if instance is None else "change")
+        require(self.request.user, permission_name(self.model, verb))
 
     def get_form_kwargs(self, instance):
         kwargs = {"request": self.request}
@@ -115,10 +133,12 @@ class AtomicFormView(LoginRequiredMixin, View):
 
     def get(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_role(instance)
         return self.render_form(self.get_form(instance=instance), instance)
 
     def post(self, request, *args, **kwargs):
         instance = self.get_object()
+        self.check_role(instance)
         form = self.get_form(data=request.POST, instance=instance)
         if not form.is_valid():
             if wants_json(request):

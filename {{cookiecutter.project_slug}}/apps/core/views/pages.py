@@ -13,7 +13,8 @@ from django.db.models import Q
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from apps.core.access.scoping import visible_to
+from apps.core.access.permissions import can, permission_name
+from apps.core.access.scoping import scope_queryset
 
 
 def _value(record, path):
@@ -28,12 +29,15 @@ def _value(record, path):
 
 
 def _label(model, path):
-    """A column heading from the model's own verbose names."""
+    """A column heading from the verbose name of the field a dotted path ends at."""
+    *links, name = path.split(".")
+    for link in links:
+        model = model._meta.get_field(link).related_model
     try:
-        field = model._meta.get_field(path.split(".")[0])
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
-        return path.replace("_", " ").capitalize()
-    return str(field.verbose_name).capitalize()
+        return name.replace("_", " ").capitalize()
+    return str(getattr(field, "verbose_name", name)).capitalize()
 
 
 class ScopedPageMixin(LoginRequiredMixin):
@@ -46,7 +50,7 @@ class ScopedPageMixin(LoginRequiredMixin):
         queryset = self.model._default_manager.all()
         if self.list_select_related:
             queryset = queryset.select_related(*self.list_select_related)
-        return visible_to(self.request.user, queryset)
+        return scope_queryset(queryset, self.request.user)
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -91,7 +95,8 @@ class RecordListView(ScopedPageMixin, FilterView):
         context["rows"] = [
             (record, [_value(record, path) for path in self.columns]) for record in context["object_list"]
         ]
-        context["create_url_name"] = self.create_url_name
+        may_add = can(self.request.user, permission_name(model, "add"))
+        context["create_url_name"] = self.create_url_name if may_add else None
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()

@@ -59,12 +59,20 @@ def test_invalid_person_gets_400_with_field_errors_and_writes_nothing(api_client
     assert counts.changed() == {}
 
 
-def test_duplicate_code_gets_400_not_500(api_client, author):
-    response = api_client.post(
-        "/api/v1/people/", {"username": "another", "peoplecode": author.peoplecode, "peoplename": "Dup"}, format="json"
-    )
-    assert response.status_code == 400
-    assert "peoplecode" in response.json()
+def test_duplicate_code_in_the_same_client_gets_409_not_500(api_client, author, client_bt):
+    body = {"username": "another", "peoplecode": author.peoplecode, "peoplename": "Dup", "client": client_bt.pk}
+    response = api_client.post("/api/v1/people/", body, format="json")
+    assert response.status_code == 409
+    assert response.json()["model"] == "person"
+
+
+def test_the_same_code_in_another_client_is_allowed(api_client, author):
+    from apps.onboarding.models import Bt
+
+    other = Bt.objects.create(bucode="OTHER", buname="Other", identifier=Bt.Identifier.CLIENT)
+    body = {"username": "another", "peoplecode": author.peoplecode, "peoplename": "Twin", "client": other.pk}
+    response = api_client.post("/api/v1/people/", body, format="json")
+    assert response.status_code == 201, response.json()
 
 
 def test_form_view_creates_a_person_and_answers_json(web_client, client_bt, site_bt):

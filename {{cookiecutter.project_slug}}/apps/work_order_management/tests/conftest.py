@@ -23,7 +23,14 @@ def _person(username, code, name, email, client, site):
     from apps.peoples.services import create_person
 
     return create_person(
-        author=None, username=username, peoplecode=code, peoplename=name, email=email, client=client, site=site
+        author=None,
+        username=username,
+        peoplecode=code,
+        peoplename=name,
+        email=email,
+        client=client,
+        site=site,
+        roles=["technician"],
     )
 
 

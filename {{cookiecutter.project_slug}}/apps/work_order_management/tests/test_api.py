@@ -68,13 +68,14 @@ def test_approver_create_and_list(api_client, approver_person, site_bt):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_duplicate_approver_role_is_a_409(api_client, approvers, approver_person, wom_rows):
+@pytest.mark.parametrize("identifier", ["APPROVER", "VERIFIER"])
+def test_a_second_role_of_one_person_at_one_site_is_a_400(api_client, approvers, approver_person, wom_rows, identifier):
     rows = wom_rows()
     response = api_client.post(
-        f"{API}/approvers/", {"people": approver_person.pk, "identifier": "APPROVER", "approverfor": "WORK_PERMIT"}
+        f"{API}/approvers/", {"people": approver_person.pk, "identifier": identifier, "approverfor": "WORK_PERMIT"}
     )
-    assert response.status_code == 409
-    assert response.json()["model"] == "approver"
+    assert response.status_code == 400
+    assert "people" in response.json()["errors"]
     assert rows.changed() == {}
 
 
@@ -253,11 +254,10 @@ def test_approve_action_decides_and_refuses_a_second_decision(permit, approver_p
 
 
 @pytest.mark.django_db(transaction=True)
-def test_approve_action_by_someone_who_is_not_an_approver_is_a_400(permit, verifier_person, mailoutbox):
+def test_approve_action_by_someone_who_is_not_an_approver_is_a_403(permit, verifier_person, mailoutbox):
     mailoutbox.clear()
     response = _as(verifier_person).post(f"{API}/work-permits/{permit.pk}/approve/", {"decision": "APPROVED"})
-    assert response.status_code == 400
-    assert "people" in response.json()["errors"]
+    assert response.status_code == 403
     assert PermitApproval.objects.filter(permit=permit, role="APPROVER").exclude(decision="PENDING").count() == 0
     assert mailoutbox == []
 
@@ -307,11 +307,12 @@ def test_anonymous_callers_are_refused(prefix, db):
     assert client.post(f"{API}/{prefix}/", {}).status_code in (401, 403)
 
 
-def test_records_of_another_client_are_invisible(api_client, db):
+def test_records_of_another_client_are_invisible(member, db):
     from apps.onboarding.models import Bt
 
     other = Bt.objects.create(bucode="OTHER", buname="Other", identifier=Bt.Identifier.CLIENT)
     other_site = Bt.objects.create(bucode="OTHER-1", buname="Other 1", identifier=Bt.Identifier.SITE, parent=other)
     foreign = Vendor.objects.create(client=other, site=other_site, code="FOREIGN", name="Foreign")
+    api_client = _as(member("client_admin"))
     assert api_client.get(f"{API}/vendors/").json()["results"] == []
     assert api_client.get(f"{API}/vendors/{foreign.pk}/").status_code == 404

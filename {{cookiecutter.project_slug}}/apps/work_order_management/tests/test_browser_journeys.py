@@ -10,7 +10,7 @@ screenshot in ``test-artifacts/``.
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.utils import timezone
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -60,16 +60,16 @@ def team(db):
         "approver": _person("arno", "Arno Approver", client_a, site_a),
         "supervisor": _person("sam", "Sam Supervisor", client_a, site_a),
     }
-    supervisors, _ = Group.objects.get_or_create(name=Role.SUPERVISOR)
-    supervisors.permissions.add(Permission.objects.get(codename="change_workorder"))
-    people["supervisor"].groups.add(supervisors)
-    admin = people["supervisor"]
+    for role, name in [(Role.TECHNICIAN, "tech"), (Role.TECHNICIAN, "verifier"), (Role.SUPERVISOR, "supervisor")]:
+        people[name].groups.add(Group.objects.get(name=role))
+    people["approver"].groups.add(Group.objects.get(name=Role.SUPERVISOR))
+    admin = None  # the system seeds the rest, as a command would
     create_approver(author=admin, people=people["verifier"], identifier=Approver.Identifier.VERIFIER, site=site_a)
     create_approver(author=admin, people=people["approver"], identifier=Approver.Identifier.APPROVER, site=site_a)
     get_or_create_type_assist(
         author=admin, group_code="PERMITTYPE", group_name="Permit type", tacode="HOT", taname="Hot work"
     )
-    create_vendor(author=admin, code="FIXIT", name="Fix-It Ltd", email="jobs@fixit.example")
+    create_vendor(author=admin, code="FIXIT", name="Fix-It Ltd", email="jobs@fixit.example", site=site_a)
     asset = create_asset(author=admin, assetcode="AHU-1", assetname="Air handler 1", site=site_a)
     start = timezone.now() + timedelta(hours=1)
     create_job(
@@ -80,9 +80,9 @@ def team(db):
     client_b = create_client(author=None, bucode="BETA", buname="Beta Buildings")
     site_b = create_site(author=None, client=client_b, bucode="BETA-SECRET-SITE", buname="Beta secret site")
     stranger = _person("bert", "Bert of Beta", client_b, site_b)
-    create_vendor(author=stranger, code="BETA-VENDOR", name="Beta secret vendor")
-    create_asset(author=stranger, assetcode="BETA-ASSET", assetname="Beta secret asset")
-    create_work_order(author=stranger, description="Beta secret work order")
+    create_vendor(author=None, code="BETA-VENDOR", name="Beta secret vendor", site=site_b)
+    create_asset(author=None, assetcode="BETA-ASSET", assetname="Beta secret asset", site=site_b)
+    create_work_order(author=stranger, description="Beta secret work order", site=site_b)
     return people
 
 

@@ -9,6 +9,9 @@ stops the command with that fix instead.
 Everything it writes goes to a ``BENCH-`` client made for the run and deleted at its end; the
 counts the monitoring took of these operations are dropped from this process, so they never
 reach the transaction metrics.
+
+A command runs as the system, for every client: nothing it reads or writes is scoped
+(``apps.core.access`` scopes the requests of people).
 """
 
 import json

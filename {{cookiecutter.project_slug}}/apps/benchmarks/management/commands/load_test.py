@@ -12,6 +12,9 @@ up, the measured time is capped at 30 seconds, every request times out after 10 
 gunicorn is stopped in a ``finally``. It needs PostgreSQL (several processes write at once)
 and a lock backend that works across processes (Redis, or PostgreSQL advisory locks). The rows
 it made are deleted afterwards unless ``--keep-data`` is given.
+
+A command runs as the system, for every client: nothing it reads or writes is scoped
+(``apps.core.access`` scopes the requests of people).
 """
 
 import json

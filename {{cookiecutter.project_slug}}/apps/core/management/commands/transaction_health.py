@@ -3,6 +3,9 @@
 Prints the status, rates and the operations that fail most; exits 2 when the status is Critical
 (1 is Django's code for a command error), 0 otherwise. ``--json`` prints the summary as JSON,
 ``--snapshot`` also stores it as a ``TransactionHealthCheck``.
+
+A command runs as the system, for every client: nothing it reads or writes is scoped
+(``apps.core.access`` scopes the requests of people).
 """
 
 import json

@@ -1,4 +1,8 @@
-"""``manage.py import_people FILE --batch-size N``: people from CSV, in transactional batches."""
+"""``manage.py import_people FILE --batch-size N``: people from CSV, in transactional batches.
+
+A command runs as the system, for every client: nothing it reads or writes is scoped
+(``apps.core.access`` scopes the requests of people).
+"""
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError

@@ -6,12 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('onboarding', '0002_initial'),
+        ('peoples', '0003_role_groups'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bt',
+            model_name='people',
             name='version',
             field=models.PositiveIntegerField(default=1, editable=False),
         ),

@@ -6,12 +6,17 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('peoples', '0001_initial'),
+        ('work_order_management', '0003_one_role_per_person_permit_name_per_client'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='people',
+            model_name='vendor',
+            name='version',
+            field=models.PositiveIntegerField(default=1, editable=False),
+        ),
+        migrations.AddField(
+            model_name='workorder',
             name='version',
             field=models.PositiveIntegerField(default=1, editable=False),
         ),

@@ -6,17 +6,12 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('work_order_management', '0002_workorder_dispatch_reference_and_more'),
+        ('onboarding', '0003_business_unit_code_unique_per_client'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='vendor',
-            name='version',
-            field=models.PositiveIntegerField(default=1, editable=False),
-        ),
-        migrations.AddField(
-            model_name='workorder',
+            model_name='bt',
             name='version',
             field=models.PositiveIntegerField(default=1, editable=False),
         ),

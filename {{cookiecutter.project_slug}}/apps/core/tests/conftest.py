@@ -1,0 +1,25 @@
+"""The core's tests use auth groups as a scratch table, so each starts without the role groups.
+
+A migrated database holds the role groups (``apps.core.access.roles``); these tests count and
+name groups as the rows their transactions write, so the role groups are set aside first (in the
+test's own transaction, or until the flush after a transactional test puts them back).
+"""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _scratch_groups_start_empty(request):
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    if "transactional_db" in names or "live_server" in names:
+        request.getfixturevalue("transactional_db")
+    elif "db" in names:
+        request.getfixturevalue("db")
+    elif marker is None:
+        return
+    from django.contrib.auth.models import Group
+
+    from apps.core.access.roles import Role
+
+    Group.objects.filter(name__in=Role.values).delete()
