@@ -78,6 +78,17 @@ AUTH_USER_MODEL = "peoples.People"
 LOGIN_URL = "admin:login"
 LOGIN_REDIRECT_URL = "/"
 
+# Sign-in abuse (apps/core/signin): failed sign-ins are counted per username and per address on
+# the cache. A username with SIGNIN_FAILURE_LIMIT_PER_USERNAME failures, or an address with
+# SIGNIN_FAILURE_LIMIT_PER_ADDRESS, is refused (429 with Retry-After) for SIGNIN_COOLOFF_SECONDS.
+AUTHENTICATION_BACKENDS = ["apps.core.signin.backends.ThrottledModelBackend"]
+SIGNIN_FAILURE_LIMIT_PER_USERNAME = env.int("SIGNIN_FAILURE_LIMIT_PER_USERNAME", default=5)
+SIGNIN_FAILURE_LIMIT_PER_ADDRESS = env.int("SIGNIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+SIGNIN_COOLOFF_SECONDS = env.int("SIGNIN_COOLOFF_SECONDS", default=15 * 60)
+# The request.META key holding the client's address: REMOTE_ADDR, or behind a reverse proxy the
+# header that proxy overwrites (e.g. HTTP_X_REAL_IP). Never a header clients can set themselves.
+SIGNIN_ADDRESS_HEADER = env("SIGNIN_ADDRESS_HEADER", default="REMOTE_ADDR")
+
 MIDDLEWARE = [
     "apps.core.services.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -91,6 +102,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so every middleware above also processes the 429 it may put in a view's place.
+    "apps.core.signin.middleware.SignInThrottleMiddleware",
 ]
 {%- if cookiecutter.use_tenant_routing == "y" %}
 
