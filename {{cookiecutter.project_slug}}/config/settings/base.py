@@ -231,6 +231,16 @@ TRANSACTION_MONITORING_EXPECTED_ERRORS = [
     "rest_framework.exceptions.PermissionDenied",
 ]
 
+{%- if cookiecutter.use_prometheus == "y" %}
+
+# Prometheus
+# ------------------------------------------------------------------------------
+# /metrics answers only "Authorization: Bearer <METRICS_BEARER_TOKEN>" when a token is set. Without
+# one it is switched off (404), except in the local and test settings, which keep it open.
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+METRICS_OPEN_WITHOUT_TOKEN = False
+{%- endif %}
+
 # E-mail
 # ------------------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
