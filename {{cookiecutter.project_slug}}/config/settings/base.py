@@ -231,6 +231,15 @@ TRANSACTION_MONITORING_EXPECTED_ERRORS = [
     "rest_framework.exceptions.PermissionDenied",
 ]
 
+{%- if cookiecutter.include_demo_data == "y" %}
+
+# Demo data
+# ------------------------------------------------------------------------------
+# Every demo login's password is derived from DEMO_PASSWORD (baking wrote one into .env); when it
+# is missing, seed_demo or create_demo_staff makes one and appends it to DEMO_ENV_FILE.
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
+DEMO_ENV_FILE = BASE_DIR / ".env"
+{%- endif %}
 {%- if cookiecutter.use_prometheus == "y" %}
 
 # Prometheus
