@@ -9,9 +9,9 @@ class CoreConfig(AppConfig):
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
         from .services import task_context  # noqa: F401  (carries the database alias into tasks)
-        from .signin import receivers  # noqa: F401  (counts failed sign-ins)
         from .services.monitoring_metrics import install as fold_metrics_after_requests_and_tasks
         from .services.write_guard import install_on_every_connection
+        from .signin import receivers  # noqa: F401  (counts failed sign-ins)
 
         install_on_every_connection()
         fold_metrics_after_requests_and_tasks()

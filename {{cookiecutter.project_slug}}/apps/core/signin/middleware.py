@@ -32,9 +32,8 @@ class SignInThrottleMiddleware:
         if _wants_json(request, response):
             refused = JsonResponse({"detail": message, "retry_after": refusal.retry_after}, status=429)
         else:
-            refused = TemplateResponse(
-                request, "core/signin_throttled.html", {"message": message, "retry_after": refusal.retry_after}, status=429
-            )
+            context = {"message": message, "retry_after": refusal.retry_after}
+            refused = TemplateResponse(request, "core/signin_throttled.html", context, status=429)
             refused.render()
         refused["Retry-After"] = str(refusal.retry_after)
         refused["Cache-Control"] = "no-store"

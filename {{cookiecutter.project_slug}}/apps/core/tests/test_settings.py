@@ -27,9 +27,8 @@ def settings_of(module, names=(), **env):
     )
     environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     environment.update({"DJANGO_SETTINGS_MODULE": module, "DJANGO_SECRET_KEY": "s" * 60, **env})
-    result = subprocess.run(
-        [sys.executable, "-c", script, *names], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=True
-    )
+    command = [sys.executable, "-c", script, *names]
+    result = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

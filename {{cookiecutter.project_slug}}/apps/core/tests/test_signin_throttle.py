@@ -7,11 +7,11 @@ exercise Redis's own counters and expiry.
 import time
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import LoginView
 from django.urls import path
 from rest_framework.test import APIClient
 
-from apps.peoples.services import create_person
 from config import urls as project_urls
 
 TOKEN_URL = "/api/v1/auth/token/"
@@ -33,8 +33,9 @@ def limits(settings):
 
 
 def person(username, **extra):
-    return create_person(author=None, username=username, peoplecode=username.upper(), peoplename=username,
-                         password=PASSWORD, **extra)  # fmt: skip
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, peoplecode=username.upper(), peoplename=username, **extra
+    )
 
 
 def token(api, username, password, address="10.0.0.1"):

@@ -41,7 +41,7 @@ class Command(BaseCommand):
     help = "Create the demo staff login and print every demo login (username, role, client, password)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", help="the staff login's password, instead of the one derived from DEMO_PASSWORD")
+        parser.add_argument("--password", help="the staff login's password instead of one derived from DEMO_PASSWORD")
         add_database_argument(parser)
 
     def handle(self, *args, **options):
@@ -60,6 +60,7 @@ class Command(BaseCommand):
         rows = [header, *((person.username, role, client, password) for person, role, client, password in logins)]
         widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
         for row in rows:
-            self.stdout.write("  " + "  ".join(value.ljust(width) for value, width in zip(row, widths)).rstrip())
+            cells = (value.ljust(width) for value, width in zip(row, widths, strict=True))
+            self.stdout.write(("  " + "  ".join(cells)).rstrip())
         if len(logins) == 1:
             self.stdout.write("No demo client is seeded yet: python manage.py seed_demo [--client CODE]")
