@@ -14,7 +14,9 @@ Policy (settings ``SIGNIN_FAILURE_LIMIT_PER_USERNAME``, ``SIGNIN_FAILURE_LIMIT_P
   attacker with an account of their own cannot wash their address clean between guesses.
 
 Counts use ``cache.incr``, which is atomic on Redis, so concurrent guesses in many processes are
-all counted. Keys hold a digest of the username, never the name itself.
+all counted. Keys hold a digest of the username, never the name itself. A username's key also
+holds the request's database alias (under tenant routing, the same username on two tenants is two
+accounts); an address's key does not, so spreading guesses over tenants gains nothing.
 """
 
 import hashlib
@@ -23,6 +25,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+
+from apps.core.services.transaction_manager import get_current_db_name
 
 USERNAME = "username"
 ADDRESS = "address"
@@ -68,7 +72,8 @@ def _subjects(username, address):
 def _key(state, kind, value):
     digest = hashlib.sha256(value.encode()).hexdigest()[:32]
     namespace = getattr(settings, "SIGNIN_THROTTLE_NAMESPACE", "signin")
-    return f"{namespace}:{state}:{kind}:{digest}"
+    scope = get_current_db_name() if kind == USERNAME else "all"
+    return f"{namespace}:{scope}:{state}:{kind}:{digest}"
 
 
 def refusal(username, address):
