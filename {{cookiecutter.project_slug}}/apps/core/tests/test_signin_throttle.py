@@ -141,3 +141,17 @@ def test_sign_ins_without_a_request_are_not_counted(limits):
     assert all(authenticate(username="scripted", password="wrong") is None for _ in range(10))
     assert authenticate(username="scripted", password=PASSWORD) is not None
     assert token(APIClient(), "scripted", PASSWORD).status_code == 200
+
+
+def test_a_usernames_count_belongs_to_its_database_alias_and_an_address_count_to_all(limits):
+    from apps.core.services.transaction_manager import use_database
+    from apps.core.signin import throttle
+
+    with use_database("tenant_x"):
+        for _ in range(5):
+            throttle.record_failure("victim", "10.0.2.1")
+        assert throttle.refusal("victim", "10.0.2.2").kind == throttle.USERNAME
+    assert throttle.refusal("victim", "10.0.2.2") is None  # the same name on another tenant
+    for _ in range(15):
+        throttle.record_failure(None, "10.0.2.1")
+    assert throttle.refusal("someone", "10.0.2.1").kind == throttle.ADDRESS
