@@ -40,6 +40,7 @@ def remove_unchosen_options():
         remove(
             "apps/core/tenancy",
             "apps/core/tests/test_tenant_routing.py",
+            "apps/demo/tests/test_seed_demo_tenants.py",
         )
     if not USE_PROMETHEUS:
         remove(
@@ -53,14 +54,23 @@ def remove_unchosen_options():
 
 
 def write_local_env():
-    """Write ``.env`` with a fresh secret key; it is git-ignored and read by local settings."""
+    """Write ``.env`` with fresh secrets; it is git-ignored and read by local settings.
+
+    With the demo data, ``DEMO_PASSWORD`` is the secret the demo logins' passwords are derived
+    from: made once here, so ``create_demo_staff`` prints the same logins every time.
+    """
     env_file = PROJECT / ".env"
-    env_file.write_text(
-        "# Local settings for this checkout only (git-ignored). See .env.example for all variables.\n"
-        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\n"
-        "# DATABASE_URL=postgres://postgres@127.0.0.1:5432/{{ cookiecutter.project_slug }}\n"
-        "# REDIS_URL=redis://127.0.0.1:6379/0\n"
-    )
+    lines = [
+        "# Local settings for this checkout only (git-ignored). See .env.example for all variables.",
+        f"DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}",
+    ]
+    if INCLUDE_DEMO_DATA:
+        lines.append(f"DEMO_PASSWORD={secrets.token_urlsafe(24)}")
+    lines += [
+        "# DATABASE_URL=postgres://postgres@127.0.0.1:5432/{{ cookiecutter.project_slug }}",
+        "# REDIS_URL=redis://127.0.0.1:6379/0",
+    ]
+    env_file.write_text("\n".join(lines) + "\n")
     env_file.chmod(0o600)
 
 

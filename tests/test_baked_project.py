@@ -68,6 +68,30 @@ def test_quick_start_migrates_and_seeds_idempotently(bake):
     assert after_second == after_first
 
 
+def test_demo_logins_of_two_clients_are_printed_the_same_on_every_run(bake, tmp_path):
+    project = bake()
+    url = f"sqlite:///{tmp_path / 'demo.sqlite3'}"
+    project.manage("migrate", "--verbosity", "0", DATABASE_URL=url)
+    project.manage("seed_demo", DATABASE_URL=url)
+    project.manage("seed_demo", "--client", "ACME", DATABASE_URL=url)
+    first = project.manage("create_demo_staff", DATABASE_URL=url).stdout
+    project.manage("seed_demo", "--client", "ACME", DATABASE_URL=url)
+    again = project.manage("create_demo_staff", DATABASE_URL=url).stdout
+    assert again == first
+    rows = [line.split() for line in first.splitlines() if line.startswith("  ") and "." in line.split()[0]]
+    usernames = {row[0] for row in rows}
+    assert {"demo.admin", "demo.clientadmin", "acme.clientadmin", "demo.tech1", "acme.tech1"} <= usernames
+    assert "DEMO_PASSWORD=" in (project.path / ".env").read_text()
+    check = (
+        "import sys; from django.contrib.auth import authenticate; "
+        "print(authenticate(username=sys.argv[1], password=sys.argv[2]) is not None)"
+    )
+    username, password = rows[-1][0], rows[-1][-1]
+    signed_in = project.run("python", "-c", f"import django; django.setup(); {check}", username, password,
+                            DATABASE_URL=url, DJANGO_SETTINGS_MODULE="config.settings.local")  # fmt: skip
+    assert signed_in.stdout.strip() == "True"
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -45,14 +45,24 @@ def test_default_bake_is_a_git_repository_with_hooks_wired(bake):
 
 def test_local_env_file_gets_a_fresh_secret_per_bake(cookies):
     secrets = set()
+    demo_secrets = set()
     for _ in range(2):
         result = cookies.bake()
         env_text = (result.project_path / ".env").read_text()
         match = re.search(r"^DJANGO_SECRET_KEY=(\S{40,})$", env_text, re.MULTILINE)
         assert match, env_text
         secrets.add(match.group(1))
+        demo = re.search(r"^DEMO_PASSWORD=(\S{24,})$", env_text, re.MULTILINE)
+        assert demo, env_text
+        demo_secrets.add(demo.group(1))
         assert ".env" in (result.project_path / ".gitignore").read_text().split()
     assert len(secrets) == 2
+    assert len(demo_secrets) == 2
+
+
+def test_local_env_file_has_no_demo_secret_without_the_demo_data(cookies):
+    result = cookies.bake(extra_context={"include_demo_data": "n"})
+    assert "DEMO_PASSWORD" not in (result.project_path / ".env").read_text()
 
 
 @pytest.mark.parametrize("options", one_option_at_a_time())

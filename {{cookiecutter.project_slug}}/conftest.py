@@ -1,6 +1,14 @@
 """Fixtures every app's tests share: a client with a site, a staff author, an API client."""
 
+import uuid
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def fresh_signin_counters(settings):
+    """Each test counts failed sign-ins afresh: the shared cache (Redis) keeps other runs' counts."""
+    settings.SIGNIN_THROTTLE_NAMESPACE = f"signin-test-{uuid.uuid4().hex}"
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ class CoreConfig(AppConfig):
         from .services import task_context  # noqa: F401  (carries the database alias into tasks)
         from .services.monitoring_metrics import install as fold_metrics_after_requests_and_tasks
         from .services.write_guard import install_on_every_connection
+        from .signin import receivers  # noqa: F401  (counts failed sign-ins)
 
         post_migrate.connect(keep_role_groups_in_sync, sender=self, dispatch_uid="core.keep_role_groups_in_sync")
         install_on_every_connection()

@@ -83,6 +83,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Sign-in abuse (apps/core/signin): failed sign-ins are counted per username and per address on
+# the cache. A username with SIGNIN_FAILURE_LIMIT_PER_USERNAME failures, or an address with
+# SIGNIN_FAILURE_LIMIT_PER_ADDRESS, is refused (429 with Retry-After) for SIGNIN_COOLOFF_SECONDS.
+AUTHENTICATION_BACKENDS = ["apps.core.signin.backends.ThrottledModelBackend"]
+SIGNIN_FAILURE_LIMIT_PER_USERNAME = env.int("SIGNIN_FAILURE_LIMIT_PER_USERNAME", default=5)
+SIGNIN_FAILURE_LIMIT_PER_ADDRESS = env.int("SIGNIN_FAILURE_LIMIT_PER_ADDRESS", default=20)
+SIGNIN_COOLOFF_SECONDS = env.int("SIGNIN_COOLOFF_SECONDS", default=15 * 60)
+# The request.META key holding the client's address: REMOTE_ADDR, or behind a reverse proxy the
+# header that proxy overwrites (e.g. HTTP_X_REAL_IP). Never a header clients can set themselves.
+SIGNIN_ADDRESS_HEADER = env("SIGNIN_ADDRESS_HEADER", default="REMOTE_ADDR")
+
 MIDDLEWARE = [
     "apps.core.services.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -98,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so every middleware above also processes the 429 it may put in a view's place.
+    "apps.core.signin.middleware.SignInThrottleMiddleware",
 ]
 {%- if cookiecutter.use_tenant_routing == "y" %}
 
@@ -245,6 +258,25 @@ TRANSACTION_MONITORING_EXPECTED_ERRORS = [
     "rest_framework.exceptions.ValidationError",
     "rest_framework.exceptions.PermissionDenied",
 ]
+
+{%- if cookiecutter.include_demo_data == "y" %}
+
+# Demo data
+# ------------------------------------------------------------------------------
+# Every demo login's password is derived from DEMO_PASSWORD (baking wrote one into .env); when it
+# is missing, seed_demo or create_demo_staff makes one and appends it to DEMO_ENV_FILE.
+DEMO_PASSWORD = env("DEMO_PASSWORD", default="")
+DEMO_ENV_FILE = BASE_DIR / ".env"
+{%- endif %}
+{%- if cookiecutter.use_prometheus == "y" %}
+
+# Prometheus
+# ------------------------------------------------------------------------------
+# /metrics answers only "Authorization: Bearer <METRICS_BEARER_TOKEN>" when a token is set. Without
+# one it is switched off (404), except in the local and test settings, which keep it open.
+METRICS_BEARER_TOKEN = env("METRICS_BEARER_TOKEN", default="")
+METRICS_OPEN_WITHOUT_TOKEN = False
+{%- endif %}
 
 # E-mail
 # ------------------------------------------------------------------------------

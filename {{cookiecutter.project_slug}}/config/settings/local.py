@@ -8,3 +8,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-only-not-a-secr
 LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="plain")
 LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
 WRITE_GUARD_MODE = env("WRITE_GUARD_MODE", default="warn")
+{%- if cookiecutter.use_prometheus == "y" %}
+# /metrics stays open here unless METRICS_BEARER_TOKEN is set.
+METRICS_OPEN_WITHOUT_TOKEN = True
+{%- endif %}

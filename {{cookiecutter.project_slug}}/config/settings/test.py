@@ -15,6 +15,10 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Tests fold transaction metrics explicitly; a fold at the end of a request or at exit would write
 # into whatever database the process points at by then.
 TRANSACTION_METRICS_FOLD_INTERVAL = 0
+{%- if cookiecutter.use_prometheus == "y" %}
+# /metrics stays open here unless METRICS_BEARER_TOKEN is set.
+METRICS_OPEN_WITHOUT_TOKEN = True
+{%- endif %}
 {%- if cookiecutter.use_tenant_routing == "y" %}
 
 # A second tenant database beside "default", so tests can prove that nothing crosses between them.

@@ -18,16 +18,17 @@ SETTINGS_MODULES = [
 ]
 
 
-def settings_of(module, **env):
+def settings_of(module, names=(), **env):
+    """Settings of ``module`` in a fresh process with ``env``: the ATOMIC_REQUESTS of each alias and ``names``."""
     script = (
-        "import json, django; django.setup(); from django.conf import settings; "
-        "print(json.dumps({'atomic': {a: c.get('ATOMIC_REQUESTS') for a, c in settings.DATABASES.items()}}))"
+        "import json, sys, django; django.setup(); from django.conf import settings; "
+        "values = {name: getattr(settings, name, None) for name in sys.argv[1:]}; "
+        "print(json.dumps({'atomic': {a: c.get('ATOMIC_REQUESTS') for a, c in settings.DATABASES.items()}, **values}))"
     )
     environment = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     environment.update({"DJANGO_SETTINGS_MODULE": module, "DJANGO_SECRET_KEY": "s" * 60, **env})
-    result = subprocess.run(
-        [sys.executable, "-c", script], cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=True
-    )
+    command = [sys.executable, "-c", script, *names]
+    result = subprocess.run(command, cwd=PROJECT_DIR, env=environment, capture_output=True, text=True, check=True)
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
