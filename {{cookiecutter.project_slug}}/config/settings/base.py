@@ -173,6 +173,11 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
 # Without a broker, tasks run in-process when they are sent (after commit, like a worker would).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    # Even an eager task asks the broker connection which content types it accepts. With no URL
+    # at all kombu would fall back to AMQP on localhost (and warn "No hostname was supplied");
+    # the in-memory transport answers without a network and without a warning.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -245,14 +250,27 @@ LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"correlation_id": {"()": "apps.core.services.correlation.CorrelationIdFilter"}},
+    "filters": {
+        "correlation_id": {"()": "apps.core.services.correlation.CorrelationIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "json": {"()": "apps.core.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["correlation_id"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["correlation_id"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own configuration gives "django" a console handler of its own: its records would
+        # be printed twice, once there and once by the root's handler they propagate to.
+        "django": {"handlers": ["mail_admins"], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }
