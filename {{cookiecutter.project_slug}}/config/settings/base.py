@@ -196,6 +196,9 @@ CELERY_BEAT_SCHEDULE = {
 
 # Transaction monitoring
 # ------------------------------------------------------------------------------
+# False stops the failure log and the metrics (the platform's switch); transactions, the saga log
+# and the task outbox work the same.
+TRANSACTION_MONITORING_ENABLED = env.bool("TRANSACTION_MONITORING_ENABLED", default=True)
 # Status of the health summary and snapshots: every figure must stay at or below its threshold.
 # A failure rate above "failure_rate_critical" (percent) or any deadlock is Critical; a failure rate
 # above "failure_rate_degraded", an average duration above "slow_transaction_ms" or more lock waits
@@ -226,6 +229,9 @@ TRANSACTION_MONITORING_EXPECTED_ERRORS = [
 # E-mail
 # ------------------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Who hears of server errors and of the transaction health turning Critical.
+ADMINS = [("{{ cookiecutter.author_name }}", env("DJANGO_ADMIN_EMAIL", default="{{ cookiecutter.email }}"))]
+SERVER_EMAIL = env("DJANGO_SERVER_EMAIL", default="{{ cookiecutter.project_slug }}@{{ cookiecutter.domain_name }}")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="{{ cookiecutter.project_name }} <noreply@{{ cookiecutter.domain_name }}>")
 
 # Django REST framework
