@@ -39,7 +39,9 @@ def remove_unchosen_options():
     if not USE_TENANT_ROUTING:
         remove(
             "apps/core/tenancy",
+            "apps/core/management/commands/migrate_tenants.py",
             "apps/core/tests/test_tenant_routing.py",
+            "apps/core/tests/test_tenant_commands.py",
         )
     if not USE_PROMETHEUS:
         remove(

@@ -105,6 +105,9 @@ for _alias, _url in env.dict("TENANT_DATABASES", default={}).items():
     DATABASES[_alias]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
 TENANT_HOSTS = env.dict("TENANT_HOSTS", default={"localhost": "default", "127.0.0.1": "default"})
 DATABASE_ROUTERS = ["apps.core.tenancy.router.TenantDatabaseRouter"]
+# Every tenant host is a host this project serves (a settings module that sets its own
+# ALLOWED_HOSTS adds them again).
+ALLOWED_HOSTS += [host for host in TENANT_HOSTS if host not in ALLOWED_HOSTS]
 {%- endif %}
 
 ROOT_URLCONF = "config.urls"
