@@ -41,7 +41,7 @@ def remove_unchosen_options():
             "apps/core/tenancy",
             "apps/core/management/commands/migrate_tenants.py",
             "apps/core/tests/test_tenant_routing.py",
-            "apps/core/tests/test_tenant_commands.py",
+            "apps/onboarding/tests/test_tenant_commands.py",
         )
     if not USE_PROMETHEUS:
         remove(
