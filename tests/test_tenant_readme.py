@@ -100,8 +100,9 @@ def test_the_tenant_section_takes_a_new_user_from_zero_to_two_tenants(bake, tmp_
         assert token_status(port, "b.localhost", username, password) == "200"
         assert token_status(port, "a.localhost", username, password) == "400", "tenant a has its own people"
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
         for own_name in databases.values():
             subprocess.run(
                 ["dropdb", "--if-exists", "-h", server.hostname, "-p", str(server.port or 5432)]
