@@ -41,6 +41,8 @@ def test_default_bake_is_a_git_repository_with_hooks_wired(bake):
     hooks_path = project.run("git", "config", "core.hooksPath").stdout.strip()
     assert hooks_path == ".githooks"
     assert project.run("git", "symbolic-ref", "--short", "HEAD").stdout.strip() == "main"
+    ignored = project.run("git", "check-ignore", ".env", "celerybeat-schedule", "celerybeat-schedule.db").stdout.split()
+    assert ignored == [".env", "celerybeat-schedule", "celerybeat-schedule.db"]
     assert os.stat(project.path / ".githooks" / "pre-commit").st_mode & stat.S_IXUSR
 
 
