@@ -21,8 +21,8 @@ from pathlib import Path
 
 PROJECT = Path.cwd()
 # Set by cruft (create and update), absent when cookiecutter bakes.
-CRUFT_COMMIT = "{{ cookiecutter.get('_commit', '') }}"
-TEMPLATE_DIR = "{{ cookiecutter.get('_repo_dir', '') }}"
+CRUFT_COMMIT = {{ cookiecutter.get('_commit', '') | tojson }}
+TEMPLATE_DIR = {{ cookiecutter.get('_repo_dir', '') | tojson }}
 CONTEXT = json.loads({{ cookiecutter | jsonify | tojson }})
 # What ``cruft update`` never changes in a project.
 CRUFT_SKIP = [".env", ".git", "db.sqlite3"]
@@ -126,7 +126,15 @@ def template_commit(location):
     if git is None:
         return ""
     result = subprocess.run([git, "rev-parse", "HEAD"], cwd=location, capture_output=True, text=True)
-    return result.stdout.strip() if result.returncode == 0 else ""
+    if result.returncode != 0:
+        return ""
+    status = subprocess.run([git, "status", "--porcelain"], cwd=location, capture_output=True, text=True)
+    if status.stdout.strip():
+        print(
+            "Note: the template checkout has uncommitted changes; .cruft.json records its last commit,\n"
+            "so a later `cruft update` may offer those changes again."
+        )
+    return result.stdout.strip()
 
 
 def write_cruft_record():
