@@ -21,9 +21,11 @@ from pathlib import Path
 
 PROJECT = Path.cwd()
 # Set by cruft (create and update), absent when cookiecutter bakes.
-CRUFT_COMMIT = {{ cookiecutter.get('_commit', '') | tojson }}
-TEMPLATE_DIR = {{ cookiecutter.get('_repo_dir', '') | tojson }}
-CONTEXT = json.loads({{ cookiecutter | jsonify | tojson }})
+# Each value is rendered as a JSON string literal (quotes, backslashes and newlines escaped, no
+# apostrophe), read back from a raw string.
+CRUFT_COMMIT = json.loads(r'{{ cookiecutter.get("_commit", "") | tojson }}')
+TEMPLATE_DIR = json.loads(r'{{ cookiecutter.get("_repo_dir", "") | tojson }}')
+CONTEXT = json.loads(json.loads(r'{{ cookiecutter | jsonify | tojson }}'))  # fmt: skip
 # What ``cruft update`` never changes in a project.
 CRUFT_SKIP = [".env", ".git", "db.sqlite3"]
 
