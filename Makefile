@@ -1,6 +1,7 @@
 # cookiecutter-django-atomic: the two commands the README leads with.
-#   make demo   bake a project with the defaults into build/, seed demo data and serve it
+#   make demo   bake a project with the defaults into build/ (once), seed demo data and serve it
 #   make test   run the template's whole test suite (needs PostgreSQL and Redis on loopback)
+#   make clean  remove build/ (the baked project, its .env and its database): the next demo starts over
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -23,14 +24,19 @@ $(VENV)/.installed: requirements-test.txt {{cookiecutter.project_slug}}/requirem
 
 install: $(VENV)/.installed
 
-bake: install
-	$(BIN)/cookiecutter . --no-input --overwrite-if-exists --output-dir $(BUILD)
+# The project is baked once: a second `make demo` keeps every change made in build/, its .env
+# (secret key, DEMO_PASSWORD from which the demo logins' passwords derive) and its database. `make clean` starts over.
+$(PROJECT)/manage.py: | install
+	$(BIN)/cookiecutter . --no-input --output-dir $(BUILD)
+
+bake: $(PROJECT)/manage.py
 
 demo: bake
 	cd $(PROJECT) && $(BIN)/python manage.py migrate --verbosity 0
 	cd $(PROJECT) && $(BIN)/python manage.py seed_demo
-	cd $(PROJECT) && $(BIN)/python manage.py create_demo_staff
-	@echo "Serving on http://$(DEMO_ADDRESS)/ (Ctrl-C to stop)"
+	@cd $(PROJECT) && $(BIN)/python manage.py create_demo_staff
+	@echo "The project is in $(PROJECT): cd $(PROJECT) to work on it (its README.md starts with a quick start)."
+	@echo "Serving on http://$(DEMO_ADDRESS)/ (Ctrl-C to stop; DEMO_ADDRESS=host:port to change)"
 	cd $(PROJECT) && $(BIN)/python manage.py runserver $(DEMO_ADDRESS)
 
 test: install

@@ -60,7 +60,8 @@ def test_quick_start_migrates_and_seeds_idempotently(bake):
         "from apps.work_order_management.models import WorkOrder, WorkPermit; "
         "print(WorkOrder.objects.count(), WorkPermit.objects.count())"
     )
-    project.manage("seed_demo", DATABASE_URL=url)
+    seeded = project.manage("seed_demo", DATABASE_URL=url)
+    assert "No hostname was supplied" not in seeded.stdout + seeded.stderr
     after_first = project.manage("shell", "--no-imports", "-c", counts, DATABASE_URL=url).stdout.split()
     project.manage("seed_demo", DATABASE_URL=url)
     after_second = project.manage("shell", "--no-imports", "-c", counts, DATABASE_URL=url).stdout.split()

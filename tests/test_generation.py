@@ -1,5 +1,6 @@
 """Baking: every option value produces a clean, consistent project; bad slugs are refused."""
 
+import json
 import os
 import re
 import stat
@@ -40,6 +41,8 @@ def test_default_bake_is_a_git_repository_with_hooks_wired(bake):
     hooks_path = project.run("git", "config", "core.hooksPath").stdout.strip()
     assert hooks_path == ".githooks"
     assert project.run("git", "symbolic-ref", "--short", "HEAD").stdout.strip() == "main"
+    ignored = project.run("git", "check-ignore", ".env", "celerybeat-schedule", "celerybeat-schedule.db").stdout.split()
+    assert ignored == [".env", "celerybeat-schedule", "celerybeat-schedule.db"]
     assert os.stat(project.path / ".githooks" / "pre-commit").st_mode & stat.S_IXUSR
 
 
@@ -136,6 +139,30 @@ def test_bad_slug_is_refused_with_one_clear_line(cookies, capfd, slug):
     lines = [line for line in (output.out + output.err).splitlines() if line.startswith("ERROR: project_slug")]
     assert len(lines) == 1
     assert repr(slug) in lines[0]
+
+
+def test_bad_slug_on_the_command_line_is_one_line_without_a_traceback(tmp_path):
+    command = [os.path.join(os.path.dirname(sys.executable), "cookiecutter"), str(TEMPLATE_DIR), "--no-input"]
+    result = subprocess.run(
+        [*command, "--output-dir", str(tmp_path), "project_slug=bad-slug"], capture_output=True, text=True, timeout=120
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "Traceback" not in output
+    assert [line for line in output.splitlines() if "ERROR" in line] == [
+        "ERROR: project_slug 'bad-slug' must be a lowercase Python identifier (letters, digits, underscores; "
+        "no leading digit); choose another, e.g. 'facility_platform'."
+    ]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_prompt_has_a_readable_label():
+    config = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
+    asked = sorted(name for name in config if not name.startswith("_"))
+    labels = config["__prompts__"]
+    assert sorted(labels) == asked
+    for name in asked:
+        assert labels[name][0].isupper() and " " in labels[name], (name, labels[name])
 
 
 def test_bake_without_git_on_the_machine_explains_how_to_wire_hooks(cookies, capfd, monkeypatch, tmp_path):

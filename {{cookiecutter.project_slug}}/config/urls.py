@@ -17,6 +17,11 @@ from apps.core.views.home import HomeView
 {%- if cookiecutter.use_prometheus == "y" %}
 from apps.core.views.metrics import metrics_view
 {%- endif %}
+from apps.core.views.transaction_monitoring_dashboard import (
+    TransactionFailureDetailView,
+    TransactionHealthAPI,
+    TransactionHealthDashboard,
+)
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
@@ -29,6 +34,16 @@ urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("api/transaction-health/", TransactionHealthAPIView.as_view(), name="transaction-health-api"),
     path("api/transaction-failure/<int:pk>/", TransactionFailureAPIView.as_view(), name="transaction-failure-api"),
+    # The same pages under the names the platform's report reverses (the routes above answer first).
+    path(
+        f"{settings.ADMIN_URL}transaction-health/",
+        TransactionHealthDashboard.as_view(),
+        name="transaction_health_dashboard",
+    ),
+    path("api/transaction-health/", TransactionHealthAPI.as_view(), name="transaction_health_api"),
+    path(
+        "api/transaction-failure/<int:id>/", TransactionFailureDetailView.as_view(), name="transaction_failure_detail"
+    ),
     re_path(r"^health/live/?$", live_view, name="health-live"),
     re_path(r"^health/ready/?$", ready_view, name="health-ready"),
     path("api/v1/", include("config.api_router")),

@@ -376,6 +376,10 @@ ROUTES = [
     row("transaction-failure-api", "get", set(), 200, LIST, "failure"),
     row("transaction-health-dashboard", "get", set(), 200, LIST, surface=PAGE),
     row("transaction-failure-page", "get", set(), 200, LIST, "failure", surface=PAGE),
+    # The same pages under the names the platform's report reverses.
+    row("transaction_health_api", "get", set(), 200, LIST),
+    row("transaction_failure_detail", "get", set(), 200, LIST, "failure"),
+    row("transaction_health_dashboard", "get", set(), 200, LIST, surface=PAGE),
     # Pages
     row("home", "get", ALL_ROLES, 200, LIST, surface=PAGE),
     row("peoples:people-create", "get", {C}, 200, LIST, surface=PAGE),
@@ -680,6 +684,7 @@ OVERRIDES = {
     # The failure record asked for does not exist: staff get the 404 of a missing record.
     **_both("transaction-failure-api", "get", STAFF, 404),
     **_both("transaction-failure-page", "get", STAFF, 404),
+    **_both("transaction_failure_detail", "get", STAFF, 404),
 }
 
 #: Routes whose access is proven by their own tests, with the reason they are not cells here.
@@ -819,8 +824,8 @@ def _signed_in(user, surface):
 def _path(r, w, target):
     if r.route == "api:supertypeassist-detail":
         return reverse(r.route, kwargs={"pk": w["shared"].pk})
-    if r.target == "failure":  # a failure record that does not exist
-        return reverse(r.route, kwargs={"pk": 987654})
+    if r.target == "failure":  # a failure record that does not exist (the report's name calls its key "id")
+        return reverse(r.route, args=[987654])
     if r.kind != DETAIL:
         return reverse(r.route)
     obj = w[target][r.target]

@@ -1,11 +1,45 @@
 """People: the project's user model, with one profile and one organizational record each."""
 
-from django.contrib.auth.models import AbstractUser
+import re
+
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from apps.core.models import BaseModel, VersionedModel
+from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name, use_database
+
+
+class PeopleManager(UserManager):
+    """``create_user`` / ``create_superuser`` (and so ``manage.py createsuperuser``) for people.
+
+    A person needs a unique ``peoplecode``: when none is given, one is made from the username.
+    The person, its profile and its organizational record (made by the post_save receivers) are
+    written in one transaction on one alias, the manager's (``createsuperuser --database``) or the
+    current one: under tenant routing everything lands in the tenant's database, or nothing does.
+    """
+
+    use_in_migrations = True
+
+    def _create_user(self, username, email, password, **extra_fields):
+        alias = self._db or get_current_db_name()
+        with use_database(alias), atomic_view_operation(using=alias, name="peoples.create_user"):
+            manager = self.db_manager(alias)
+            if not extra_fields.get("peoplecode"):
+                extra_fields["peoplecode"] = manager.unused_peoplecode(username)
+            extra_fields.setdefault("peoplename", username)
+            return super(PeopleManager, manager)._create_user(username, email, password, **extra_fields)
+
+    def unused_peoplecode(self, username):
+        """A code made from ``username`` that no person has yet: ``ADMIN``, else ``ADMIN-2``, ``ADMIN-3``..."""
+        base = re.sub(r"[^A-Z0-9]+", "-", str(username).upper()).strip("-")[:40] or "PERSON"
+        taken = set(self.filter(peoplecode__startswith=base).values_list("peoplecode", flat=True))
+        code, number = base, 1
+        while code in taken:
+            number += 1
+            code = f"{base}-{number}"
+        return code
 
 
 class People(VersionedModel, AbstractUser, BaseModel):
@@ -24,6 +58,8 @@ class People(VersionedModel, AbstractUser, BaseModel):
 
     #: Signing in stamps ``last_login``: bookkeeping that must not make an open edit form stale.
     unversioned_fields = frozenset({"last_login"})
+
+    objects = PeopleManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = "person"

@@ -125,6 +125,9 @@ for _alias, _url in env.dict("TENANT_DATABASES", default={}).items():
     DATABASES[_alias]["CONN_MAX_AGE"] = DATABASES["default"]["CONN_MAX_AGE"]
 TENANT_HOSTS = env.dict("TENANT_HOSTS", default={"localhost": "default", "127.0.0.1": "default"})
 DATABASE_ROUTERS = ["apps.core.tenancy.router.TenantDatabaseRouter"]
+# Every tenant host is a host this project serves (a settings module that sets its own
+# ALLOWED_HOSTS adds them again).
+ALLOWED_HOSTS += [host for host in TENANT_HOSTS if host not in ALLOWED_HOSTS]
 {%- endif %}
 
 ROOT_URLCONF = "config.urls"
@@ -210,6 +213,11 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
 # Without a broker, tasks run in-process when they are sent (after commit, like a worker would).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+if not CELERY_BROKER_URL:
+    # Even an eager task asks the broker connection which content types it accepts. With no URL
+    # at all kombu would fall back to AMQP on localhost (and warn "No hostname was supplied");
+    # the in-memory transport answers without a network and without a warning.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -232,6 +240,9 @@ SAGA_RECOVERY_TIMEOUT = env.int("SAGA_RECOVERY_TIMEOUT", default=300)
 
 # Transaction monitoring
 # ------------------------------------------------------------------------------
+# False stops the failure log and the metrics (the platform's switch); transactions, the saga log
+# and the task outbox work the same.
+TRANSACTION_MONITORING_ENABLED = env.bool("TRANSACTION_MONITORING_ENABLED", default=True)
 # Status of the health summary and snapshots: every figure must stay at or below its threshold.
 # A failure rate above "failure_rate_critical" (percent) or any deadlock is Critical; a failure rate
 # above "failure_rate_degraded", an average duration above "slow_transaction_ms" or more lock waits
@@ -281,6 +292,9 @@ METRICS_OPEN_WITHOUT_TOKEN = False
 # E-mail
 # ------------------------------------------------------------------------------
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Who hears of server errors and of the transaction health turning Critical.
+ADMINS = [("{{ cookiecutter.author_name }}", env("DJANGO_ADMIN_EMAIL", default="{{ cookiecutter.email }}"))]
+SERVER_EMAIL = env("DJANGO_SERVER_EMAIL", default="{{ cookiecutter.project_slug }}@{{ cookiecutter.domain_name }}")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="{{ cookiecutter.project_name }} <noreply@{{ cookiecutter.domain_name }}>")
 
 # Django REST framework
@@ -306,14 +320,27 @@ LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"correlation_id": {"()": "apps.core.services.correlation.CorrelationIdFilter"}},
+    "filters": {
+        "correlation_id": {"()": "apps.core.services.correlation.CorrelationIdFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
+    },
     "formatters": {
         "json": {"()": "apps.core.logging.JsonFormatter"},
         "plain": {"format": "%(asctime)s %(levelname)s [%(correlation_id)s] %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["correlation_id"]}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["correlation_id"]},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own configuration gives "django" a console handler of its own: its records would
+        # be printed twice, once there and once by the root's handler they propagate to.
+        "django": {"handlers": ["mail_admins"], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }

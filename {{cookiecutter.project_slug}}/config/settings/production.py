@@ -10,6 +10,9 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["{{ cookiecutter.domain_name }}"])
+{%- if cookiecutter.use_tenant_routing == "y" %}
+ALLOWED_HOSTS += [host for host in TENANT_HOSTS if host not in ALLOWED_HOSTS]  # noqa: F405
+{%- endif %}
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=["https://{{ cookiecutter.domain_name }}"])
 
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # noqa: F405

@@ -105,6 +105,14 @@ _last_lock_values = {}  # (lock_type, figure) -> cumulative value at the last fo
 _last_fold = time.monotonic()
 
 
+def monitoring_enabled():
+    """``TRANSACTION_MONITORING_ENABLED`` (default True): False stops failure records and metrics.
+
+    Only the watching stops: transactions, the saga log and the task outbox work the same.
+    """
+    return getattr(settings, "TRANSACTION_MONITORING_ENABLED", True)
+
+
 def current_hour(now=None):
     now = now or datetime.now(UTC)
     return now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
@@ -268,7 +276,7 @@ def fold(using=None):
     global _last_fold
     drained = drain()
     _last_fold = time.monotonic()
-    if not drained:
+    if not drained or not monitoring_enabled():
         return 0
     try:
         write_buckets(drained, using=using)

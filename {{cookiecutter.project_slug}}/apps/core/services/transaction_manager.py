@@ -104,6 +104,8 @@ def _finish(operation, alias, failure):
     """Count the end of an outermost boundary; write a failure record after a rollback. Never raises."""
     duration = time.perf_counter() - operation.started
     try:
+        if not monitoring_metrics.monitoring_enabled():
+            return
         if failure is None:
             monitoring_metrics.record(operation.name, monitoring_metrics.COMMIT, duration)
             return
@@ -341,3 +343,15 @@ def transactional_batch_operation(items, operation_func, batch_size=100, using=N
         if on_batch_done is not None:
             on_batch_done(result)
     return result
+
+
+def __getattr__(name):
+    """``TransactionManager`` (the saga runner of ``saga.py``), importable from here as well.
+
+    Imported on first use: ``saga`` builds on this module, so it cannot be imported at the top.
+    """
+    if name == "TransactionManager":
+        from .saga import TransactionManager
+
+        return TransactionManager
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,12 +1,14 @@
-"""``manage.py import_people FILE --batch-size N``: people from CSV, in transactional batches.
+"""``manage.py import_people FILE --batch-size N [--database ALIAS]``: people from CSV, in transactional batches.
 
 A command runs as the system, for every client: nothing it reads or writes is scoped
 (``apps.core.access`` scopes the requests of people).
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.core.services.transaction_manager import use_database
 from apps.core.services.write_guard import unit_of_work
 from apps.onboarding.imports import REQUIRED_COLUMNS, ImportFileError, import_people
 
@@ -21,10 +23,23 @@ class Command(BaseCommand):
         parser.add_argument("file", help="path of the CSV file (UTF-8)")
         parser.add_argument("--batch-size", type=int, default=100, help="rows per transaction (default 100)")
         parser.add_argument("--author", help="username recorded as the creator of the imported people")
+        parser.add_argument(
+            "--database",
+            default="default",
+            help="database alias to import into (a tenant's, under tenant routing; default: default)",
+        )
 
     def handle(self, *args, **options):
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1, e.g. --batch-size 100")
+        alias = options["database"]
+        if alias not in settings.DATABASES:
+            known = ", ".join(sorted(settings.DATABASES))
+            raise CommandError(f"unknown database alias {alias!r}; use one of: {known}")
+        with use_database(alias):
+            self._import(options)
+
+    def _import(self, options):
         author = self._author(options["author"])
         try:
             stream = open(options["file"], encoding="utf-8-sig", newline="")
