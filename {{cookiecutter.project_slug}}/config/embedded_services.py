@@ -8,9 +8,12 @@ loopback ports, with their data in a temporary folder of their own, and stops th
 ends, also when it fails or is interrupted.
 
 A test tool only: the settings never import it, and production settings still refuse SQLite and
-the in-process lock backend. Run the whole suite with it::
+the in-process lock backend. Run the whole suite with it (``make test`` does)::
 
-    python -m config.embedded_services -- python -m pytest
+    python config/embedded_services.py -- python -m pytest
+
+(by its path: ``python -m config...`` would import the ``config`` package, whose Celery app sets
+``DJANGO_SETTINGS_MODULE`` to the local settings for the tests too).
 
 It sets ``DATABASE_URL``, ``REDIS_URL`` and ``REQUIRE_SERVICES=1`` for the command, so a test
 that would skip for want of PostgreSQL, Redis or a worker fails instead.
@@ -184,6 +187,13 @@ class EmbeddedPostgres(_Server):
         output = subprocess.run([str(self.bin / "postgres"), "--version"], capture_output=True, text=True).stdout
         return output.split()[-1] if output else "?"
 
+    def create_database(self, name):
+        """The database the URL names, so that code connecting outside the test database finds it."""
+        subprocess.run(
+            [str(self.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name],
+            capture_output=True, check=True,
+        )  # fmt: skip
+
     def _as_user(self):
         if self.user is None:
             return {}
@@ -318,7 +328,7 @@ def _with_default_path(url, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m config.embedded_services",
+        prog="python config/embedded_services.py",
         description="Run a command (the test suite) with PostgreSQL and Redis: the ones DATABASE_URL and "
         "REDIS_URL point at when they answer, embedded ones otherwise. Sets REQUIRE_SERVICES=1.",
     )
@@ -340,6 +350,10 @@ def main(argv=None):
     except EmbeddedServiceError as error:
         print(f"embedded_services: {error}", file=sys.stderr)
         return 2
+    database_url = _with_default_path(services.postgres_url, f"/{PROJECT}")
+    for server in services.started:
+        if isinstance(server, EmbeddedPostgres):
+            server.create_database(urlsplit(database_url).path.strip("/"))
     child = None
 
     def end_like_ctrl_c(signum, frame):
@@ -357,7 +371,7 @@ def main(argv=None):
         print(f"Test services: {report}", flush=True)
         env = {
             **os.environ,
-            "DATABASE_URL": _with_default_path(services.postgres_url, f"/{PROJECT}"),
+            "DATABASE_URL": database_url,
             "REDIS_URL": _with_default_path(services.redis_url, "/0"),
             "REQUIRE_SERVICES": "1",
         }
