@@ -115,10 +115,13 @@ def run_baked_suite(project, *, heavy=False, require_services=False, **env):
     options = [] if heavy else ["-m", "not heavy"]
     if require_services:
         env["REQUIRE_SERVICES"] = "1"
-    result = project.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, check=False, **env)
+    result = project.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, check=False, timeout=1800, **env
+    )
     assert result.returncode == 0, f"baked suite failed\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "error" not in summary, summary
+    print(f"baked suite ({', '.join(f'{key}={value}' for key, value in sorted(env.items()))}): {summary}")
     return summary
 
 
