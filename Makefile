@@ -1,6 +1,7 @@
 # cookiecutter-django-atomic: the two commands the README leads with.
 #   make demo   bake a project with the defaults into build/ (once), seed demo data and serve it
-#   make test   run the template's whole test suite (needs PostgreSQL and Redis on loopback)
+#   make test   run the template's whole test suite (PostgreSQL and Redis: the configured ones
+#               when they answer, embedded ones from the virtualenv otherwise)
 #   make clean  remove build/ (the baked project, its .env and its database): the next demo starts over
 
 PYTHON ?= python3
@@ -39,8 +40,10 @@ demo: bake
 	@echo "Serving on http://$(DEMO_ADDRESS)/ (Ctrl-C to stop; DEMO_ADDRESS=host:port to change)"
 	cd $(PROJECT) && $(BIN)/python manage.py runserver $(DEMO_ADDRESS)
 
+# tests/conftest.py starts embedded PostgreSQL/Redis where nothing answers at
+# TEMPLATE_TEST_POSTGRES_URL / TEMPLATE_TEST_REDIS_URL, and stops them at the end.
 test: install
-	$(BIN)/python -m pytest tests -n $(TEST_WORKERS)
+	$(BIN)/python -m pytest tests -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(BUILD) .pytest_cache

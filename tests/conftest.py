@@ -2,9 +2,15 @@
 
 The baked projects are imported and tested with the interpreter running these tests, so the
 baked project's requirements must be installed in it (``make test`` does that).
+
+PostgreSQL and Redis are the ones at ``TEMPLATE_TEST_POSTGRES_URL`` and ``TEMPLATE_TEST_REDIS_URL``
+(default: loopback) when they answer; where nothing answers, the run starts embedded ones from the
+virtualenv with the baked project's own ``config/embedded_services.py`` and stops them at the end.
 """
 
+import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -15,6 +21,57 @@ import pytest
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 POSTGRES_URL = os.environ.get("TEMPLATE_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("TEMPLATE_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+
+
+def load_embedded_services():
+    """The baked project's module, loaded from the template folder (it has no template syntax)."""
+    path = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / "config" / "embedded_services.py"
+    spec = importlib.util.spec_from_file_location("template_embedded_services", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _raise_keyboard_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def pytest_configure(config):
+    """In the controlling process: use the services that answer, start embedded ones for the rest.
+
+    The addresses go into the environment, which the xdist workers (started later) inherit.
+    """
+    global POSTGRES_URL, REDIS_URL
+    if hasattr(config, "workerinput"):
+        return
+    services = load_embedded_services().TestServices(POSTGRES_URL, REDIS_URL)
+    services.start()
+    config.stash[TEST_SERVICES] = services
+    if services.started:
+        # CI cancelling the job (SIGTERM) ends the run like Ctrl-C: pytest_unconfigure stops the servers.
+        signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    POSTGRES_URL = os.environ["TEMPLATE_TEST_POSTGRES_URL"] = services.postgres_url
+    REDIS_URL = os.environ["TEMPLATE_TEST_REDIS_URL"] = services.redis_url
+
+
+def pytest_unconfigure(config):
+    services = config.stash.get(TEST_SERVICES, None)
+    if services is not None:
+        services.stop()
+
+
+def pytest_report_header(config):
+    services = config.stash.get(TEST_SERVICES, None)
+    return f"test services: {'; '.join(services.description)}" if services is not None else None
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    services = config.stash.get(TEST_SERVICES, None)
+    if services is not None:
+        terminalreporter.write_line(f"Test services used: {'; '.join(services.description)}")
+
+
+TEST_SERVICES = pytest.StashKey()
 
 OPTION_VALUES = {
     "use_tenant_routing": ["y", "n"],

@@ -1,6 +1,7 @@
 """The baked project works: its checks, its contracts, its own test suite on both engines."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -10,7 +11,7 @@ import urllib.request
 
 import pytest
 
-from .conftest import REDIS_URL, unique_postgres_url
+from .conftest import REDIS_URL, BakedProject, load_embedded_services, unique_postgres_url
 
 PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -113,13 +114,13 @@ def test_runserver_serves_the_application_with_nothing_else_installed(bake, tmp_
     )
     try:
         home = None
-        for _ in range(60):
+        deadline = time.monotonic() + 90  # Django's start-up checks take a while on a busy machine
+        while home is None and time.monotonic() < deadline and server.poll() is None:
             try:
                 home = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.25)
-        assert home is not None and home.status == 200
+        assert home is not None and home.status == 200, server.poll()
         assert b"Every write in this application is one transaction" in home.read()
         with pytest.raises(urllib.error.HTTPError) as anonymous:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/work-orders/", timeout=5)
@@ -129,32 +130,128 @@ def test_runserver_serves_the_application_with_nothing_else_installed(bake, tmp_
         server.wait(timeout=10)
 
 
-def run_baked_suite(project, *pytest_args, **env):
-    result = project.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args, check=False, **env)
+def run_baked_suite(project, *paths, heavy=False, require_services=False, **env):
+    """Run the baked project's own suite; ``heavy=False`` leaves out the tests marked ``heavy``.
+
+    The heavy suites (browser, API fuzzing, fault audit, the full authorization matrix) run in the
+    PostgreSQL + Redis variant only, to keep CI within its budget (the matrix, named in ``paths``,
+    on SQLite too). ``require_services`` sets ``REQUIRE_SERVICES=1``: a run meant for PostgreSQL
+    and Redis fails when a test skips for want of them.
+    """
+    options = list(paths) if paths or heavy else ["-m", "not heavy"]
+    if require_services:
+        env["REQUIRE_SERVICES"] = "1"
+    result = project.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, check=False, timeout=2700, **env
+    )
     assert result.returncode == 0, f"baked suite failed\n{result.stdout[-8000:]}\n{result.stderr[-3000:]}"
     summary = result.stdout.strip().splitlines()[-1]
     assert " passed" in summary and "failed" not in summary and "error" not in summary, summary
+    print(f"baked suite ({', '.join(f'{key}={value}' for key, value in sorted(env.items()))}): {summary}")
     return summary
 
 
 def test_baked_suite_passes_on_the_sqlite_default(bake):
     run_baked_suite(bake())
+    run_baked_suite(bake(), "tests/test_authorization_matrix.py")
 
 
 def test_baked_suite_passes_on_postgres_and_redis(bake):
-    run_baked_suite(bake(), DATABASE_URL=unique_postgres_url("suite"), REDIS_URL=f"{REDIS_URL}/1")
+    run_baked_suite(
+        bake(),
+        heavy=True,
+        require_services=True,
+        DATABASE_URL=unique_postgres_url("suite"),
+        REDIS_URL=f"{REDIS_URL}/1",
+    )
 
 
 def test_baked_suite_passes_with_tenant_routing_on_postgres(bake):
     # The authorization matrix (marked heavy) runs in the two variants above.
     run_baked_suite(
         bake(use_tenant_routing="y"),
-        "-m",
-        "not heavy",
+        require_services=True,
         DATABASE_URL=unique_postgres_url("tenant"),
         REDIS_URL=f"{REDIS_URL}/2",
     )
 
 
 def test_baked_suite_passes_without_demo_data_or_metrics(bake):
-    run_baked_suite(bake(include_demo_data="n", use_prometheus="n"), "-m", "not heavy")
+    run_baked_suite(bake(include_demo_data="n", use_prometheus="n"))
+
+
+def test_require_services_refuses_a_run_without_postgres_and_redis(bake):
+    result = bake().run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", check=False, REQUIRE_SERVICES="1")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "REQUIRE_SERVICES=1, but DATABASE_URL is not PostgreSQL; REDIS_URL is not set" in output
+    assert "make test" in output
+
+
+SKIPS = """\
+import pytest
+
+
+def test_row_locks():
+    pytest.skip("row locks need PostgreSQL")
+
+
+@pytest.mark.skipif(True, reason="the worker needs a Redis broker: set REDIS_URL")
+def test_worker():
+    pass
+
+
+@pytest.mark.skipif(True, reason="on PostgreSQL the load test runs")
+def test_sqlite_only():
+    pass
+
+
+def test_browser():
+    pytest.skip("Chromium not available (/usr/bin/chromium missing)")
+"""
+
+
+def test_require_services_turns_skips_for_a_missing_service_into_failures(bake, tmp_path):
+    project = BakedProject(tmp_path / "project", {})
+    shutil.copytree(bake().path, project.path)
+    (project.path / "apps" / "core" / "tests" / "test_service_skips.py").write_text(SKIPS)
+    env = {"DATABASE_URL": unique_postgres_url("skips"), "REDIS_URL": f"{REDIS_URL}/3"}
+    test_file = "apps/core/tests/test_service_skips.py"
+
+    quiet = project.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file, check=False, **env)
+    assert quiet.stdout.strip().splitlines()[-1].startswith("4 skipped"), quiet.stdout
+
+    required = project.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", test_file, check=False, REQUIRE_SERVICES="1", **env
+    )
+    assert required.returncode == 1, required.stdout
+    summary = required.stdout.strip().splitlines()[-1]
+    # A skip inside the test fails it; a skipif mark fails its setup (reported as an error).
+    assert "1 failed" in summary and "2 skipped" in summary and "1 error" in summary, required.stdout
+    assert "REQUIRE_SERVICES=1 turns this skip into a failure: row locks need PostgreSQL" in required.stdout
+    assert "the worker needs a Redis broker" in required.stdout
+
+
+def test_embedded_services_start_on_their_own_ports_and_leave_nothing_behind():
+    import psycopg
+    import redis
+
+    embedded = load_embedded_services()
+    first = embedded.TestServices(None, None).start()
+    second = embedded.TestServices(None, None).start()
+    try:
+        servers = first.started + second.started
+        assert len({server.port for server in servers}) == 4
+        assert len({server.folder for server in servers}) == 4
+        for services in (first, second):
+            with psycopg.connect(f"{services.postgres_url}/postgres", connect_timeout=5) as connection:
+                assert connection.execute("select current_setting('server_version_num')::int").fetchone()[0] >= 160000
+            assert redis.Redis.from_url(f"{services.redis_url}/5").ping()
+        assert "embedded PostgreSQL" in first.description[0] and "embedded Redis" in first.description[1]
+    finally:
+        first.stop()
+        second.stop()
+    for server in servers:
+        assert server.process.poll() is not None
+        assert not server.folder.exists()
+        assert not embedded.answers(server.url)

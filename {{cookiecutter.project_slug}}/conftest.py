@@ -1,8 +1,95 @@
-"""Fixtures every app's tests share: a client with a site, a staff author, an API client."""
+"""Fixtures every app's tests share, and what a run needs from PostgreSQL and Redis.
 
+Plain ``pytest`` runs on SQLite without services: the tests about PostgreSQL, Redis or a Celery
+worker skip, saying which service they need. ``REQUIRE_SERVICES=1`` (set by ``make test``,
+which starts embedded servers where none answer) makes a run that is meant to cover them fail
+instead: it refuses to start without PostgreSQL and Redis answering, and turns every skip for a
+missing service into a failure.
+"""
+
+import os
+import re
+import socket
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1"
+# A skip "for a missing service" names the service and says it is needed or absent, e.g.
+# "REDIS_URL is not set", "row locks need PostgreSQL", "the worker needs a Redis broker: set REDIS_URL".
+# Skips that happen *because* a service is there ("on PostgreSQL the load test runs") do not match.
+SERVICE = re.compile(r"postgres|redis|DATABASE_URL|REDIS_URL|worker|broker", re.IGNORECASE)
+MISSING = re.compile(
+    r"\bneeds?\b|\brequires?\b|not set|not available|is not\b|does not answer|\bset (DATABASE|REDIS)_URL",
+    re.IGNORECASE,
+)
+
+
+def skipped_for_a_missing_service(reason):
+    return bool(SERVICE.search(reason) and MISSING.search(reason))
+
+
+def _answers(host, port):
+    try:
+        with socket.create_connection((host or "127.0.0.1", port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def _missing_services(settings):
+    database = settings.DATABASES["default"]
+    missing = []
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        missing.append("DATABASE_URL is not PostgreSQL")
+    elif not str(database.get("HOST", "")).startswith("/") and not _answers(
+        database.get("HOST"), int(database.get("PORT") or 5432)
+    ):
+        missing.append(f"PostgreSQL does not answer at {database.get('HOST')}:{database.get('PORT') or 5432}")
+    if not settings.REDIS_URL:
+        missing.append("REDIS_URL is not set")
+    else:
+        redis = urlsplit(settings.REDIS_URL)
+        if redis.hostname and not _answers(redis.hostname, redis.port or 6379):
+            missing.append(f"Redis does not answer at {redis.hostname}:{redis.port or 6379}")
+    return missing
+
+
+def pytest_configure(config):
+    if not REQUIRE_SERVICES:
+        return
+    from django.conf import settings
+
+    missing = _missing_services(settings)
+    if missing:
+        raise pytest.UsageError(
+            f"REQUIRE_SERVICES=1, but {'; '.join(missing)}. Run `make test` (it starts embedded PostgreSQL "
+            "and Redis where none answer), or point DATABASE_URL and REDIS_URL at running servers."
+        )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if REQUIRE_SERVICES and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        if skipped_for_a_missing_service(reason):
+            report.outcome = "failed"
+            report.longrepr = f"REQUIRE_SERVICES=1 turns this skip into a failure: {reason}"
+    return report
+
+
+def pytest_report_header(config):
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    engine = "PostgreSQL" if database["ENGINE"] == "django.db.backends.postgresql" else "SQLite"
+    where = f" at {database.get('HOST')}:{database.get('PORT')}" if engine == "PostgreSQL" else ""
+    redis = urlsplit(settings.REDIS_URL).netloc.rpartition("@")[2] if settings.REDIS_URL else "not set"
+    required = "required" if REQUIRE_SERVICES else "optional; REQUIRE_SERVICES=1 or `make test` require them"
+    return f"services: {engine}{where}, Redis {redis} ({required})"
 
 
 @pytest.fixture(autouse=True)

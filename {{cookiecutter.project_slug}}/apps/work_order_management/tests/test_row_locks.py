@@ -23,6 +23,12 @@ EXPIRING = (0.1, 5)
 HOLD = 0.6
 
 
+@pytest.fixture
+def permit(permit, verifier_person):
+    """The permit once its verifier confirmed the checklist: now its approver decides."""
+    return decide_permit(author=verifier_person, permit=permit, decision="APPROVED", role="VERIFIER")
+
+
 def _locking_statements(queries, table):
     return [q["sql"] for q in queries if f'FROM "{table}"' in q["sql"] and "FOR NO KEY UPDATE" in q["sql"]]
 
