@@ -9,11 +9,12 @@ import argparse
 import json
 import sys
 from dataclasses import replace
+from pathlib import Path
 
 from .config import DEFAULT_EXCLUDE, load_config
 from .findings import format_report
 from .names import RULES
-from .sources import find_root
+from .sources import find_root, is_excluded
 
 
 def _split_list(text):
@@ -92,6 +93,10 @@ def main(argv=None):
         config = load_config(args.root or find_root("."))
         if args.no_default_exclude:
             config = replace(config, exclude=tuple(p for p in config.exclude if p not in DEFAULT_EXCLUDE))
+        if args.staged:
+            # The project's exclusions hold for the files a commit stages too (as ruff's --force-exclude).
+            patterns = tuple(config.exclude) + tuple(args.exclude or ())
+            paths = [path for path in paths if not is_excluded(Path(path).as_posix(), patterns)]
         report = analyse_paths(
             paths, root=args.root, staged=args.staged, exclude=args.exclude, tree=tree, config=config
         )
