@@ -6,10 +6,6 @@ lists it); CI installs it (``.ci/run``).
 The screenshot is kept in ``test-artifacts/dashboard.png`` for people to look at.
 """
 
-import shutil
-import tempfile
-from pathlib import Path
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,11 +15,7 @@ from apps.core.services.correlation import correlation_context
 from apps.core.services.transaction_manager import atomic_view_operation
 from apps.core.testing import InjectedFault
 
-PROJECT_DIR = Path(__file__).resolve().parents[3]
-ARTIFACTS = PROJECT_DIR / "test-artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-INSTALL_HINT = "install them with: sudo apt-get update && sudo apt-get install -y chromium chromium-driver"
+from .browser import ARTIFACTS, chromium
 
 
 @pytest.fixture(autouse=True)
@@ -36,38 +28,8 @@ def fresh_counts():
 
 @pytest.fixture
 def browser():
-    missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
-    if missing:
-        pytest.skip(f"Chromium not available ({', '.join(missing)} missing): {INSTALL_HINT}")
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.fail("the browser test needs Selenium: pip install -r requirements/test.txt")
-    profile = tempfile.mkdtemp(prefix="dashboard-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-        "--window-size=1440,2200",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(argument)
-    driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(60)
-    try:
+    with chromium(width=1440, height=2200) as driver:
         yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 @atomic_view_operation(name="apps.demo.services.create_work_permit")
