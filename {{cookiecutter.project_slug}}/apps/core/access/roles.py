@@ -13,6 +13,8 @@ runner's flushes), so a permission added here reaches the groups without a new m
 
 from django.db import models, transaction
 
+from apps.core.services.transaction_manager import use_database
+
 
 class Role(models.TextChoices):
     CLIENT_ADMIN = "client_admin", "Client admin"
@@ -100,7 +102,8 @@ def sync_role_groups(apps, using="default"):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     ContentType = apps.get_model("contenttypes", "ContentType")
-    with transaction.atomic(using=using):
+    # ``using`` is also made the current alias, so that a tenant router sends every row there.
+    with use_database(using), transaction.atomic(using=using):
         _sync(Group, Permission, ContentType, apps, using)
 
 
@@ -113,7 +116,7 @@ def _sync(Group, Permission, ContentType, apps, using):
             model = apps.get_model(app_label, model_name)
             content_type, _ = ContentType.objects.using(using).get_or_create(app_label=app_label, model=model_name)
             permission, _ = Permission.objects.using(using).get_or_create(
-                content_type=content_type,
+                content_type_id=content_type.pk,
                 codename=codename,
                 defaults={"name": f"Can {verb} {model._meta.verbose_name_raw}"},
             )

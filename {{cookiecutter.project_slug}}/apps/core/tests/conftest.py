@@ -18,8 +18,14 @@ def _scratch_groups_start_empty(request):
         request.getfixturevalue("db")
     elif marker is None:
         return
+    from django.conf import settings
     from django.contrib.auth.models import Group
 
     from apps.core.access.roles import Role
 
-    Group.objects.filter(name__in=Role.values).delete()
+    databases = (marker.kwargs.get("databases") if marker is not None else None) or ["default"]
+    if databases == "__all__":
+        databases = list(settings.DATABASES)
+    for alias in databases:
+        if alias != settings.MONITORING_DB_ALIAS:  # the same database as default, another connection
+            Group.objects.using(alias).filter(name__in=Role.values).delete()
