@@ -12,6 +12,7 @@ import logging
 from celery import shared_task
 from django.core.mail import send_mail
 
+from apps.core.outbox.consumer import IdempotentTask
 from apps.core.services.transaction_manager import atomic_view_operation
 
 from .models import Job
@@ -19,7 +20,7 @@ from .models import Job
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+@shared_task(base=IdempotentTask)
 def notify_job_assigned(job_id):
     """E-mail the assignee of a job its schedule. Returns whether a message was sent."""
     job = Job.objects.select_related("people", "asset").filter(pk=job_id).first()

@@ -47,3 +47,27 @@ def prune_transaction_monitoring():
 def recover_stuck_sagas_task():
     """Compensate the saga runs a crash left RUNNING past ``SAGA_RECOVERY_TIMEOUT``; return how many."""
     return len(recover_stuck_sagas())
+
+
+@shared_task(name="core.relay_outbox", ignore_result=True)
+def relay_outbox():
+    """Publish the outbox messages still pending on every tenant's alias; return how many went out."""
+    from apps.core.outbox.relay import relay_every_alias
+
+    results = relay_every_alias()
+    for alias, (published, failed, held) in results.items():
+        if failed:
+            logger.warning(
+                "outbox on %s: %d published, %d refused by the broker, %d held back", alias, published, failed, held
+            )
+    return sum(published for published, _, _ in results.values())
+
+
+@shared_task(name="core.prune_outbox_and_idempotency_keys", ignore_result=True)
+def prune_outbox_and_idempotency_keys():
+    """Delete published outbox messages, delivery receipts and idempotency keys past their retention."""
+    from apps.core.idempotency import keys
+    from apps.core.outbox.relay import prune_delivered
+    from apps.core.services.database_aliases import tenant_aliases
+
+    return {alias: (prune_delivered(alias), keys.prune(alias)) for alias in tenant_aliases()}

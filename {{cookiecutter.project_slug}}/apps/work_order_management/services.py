@@ -196,7 +196,7 @@ def _allocate_number(workorder):
 
 def _notify_vendor_after_commit(workorder, event):
     if workorder.vendor_id is not None:
-        send_task_on_commit(notify_vendor, workorder.pk, event)
+        send_task_on_commit(notify_vendor, workorder.pk, event, about=workorder)
 
 
 def create_work_order(*, author, description, site=None, **fields):
@@ -330,7 +330,7 @@ def _retract_vendor_notification(context):
         WorkOrderHistory.Action.DISPATCH_CANCELLED,
         {"dispatch": str(context["reference"])},
     )
-    send_task_on_commit(notify_vendor, workorder.pk, WorkOrderHistory.Action.DISPATCH_CANCELLED)
+    send_task_on_commit(notify_vendor, workorder.pk, WorkOrderHistory.Action.DISPATCH_CANCELLED, about=workorder)
 
 
 def _mark_dispatched(context):

@@ -13,6 +13,8 @@ import logging
 from celery import shared_task
 from django.core.mail import send_mail
 
+from apps.core.outbox.consumer import IdempotentTask
+
 from .models import PermitApproval, WorkOrder, WorkOrderHistory, WorkPermit
 
 logger = logging.getLogger(__name__)
@@ -42,7 +44,7 @@ def _notify_role(permit_pk, role, subject, opening):
     return recipients
 
 
-@shared_task
+@shared_task(base=IdempotentTask)
 def notify_verifiers(permit_pk):
     """Tell a new permit's verifiers that its checklist waits for their confirmation."""
     return _notify_role(
@@ -53,7 +55,7 @@ def notify_verifiers(permit_pk):
     )
 
 
-@shared_task
+@shared_task(base=IdempotentTask)
 def notify_approvers(permit_pk):
     """Tell a permit's approvers, once every verifier confirmed it, that it waits for their decision."""
     return _notify_role(
@@ -72,7 +74,7 @@ def _vendor_message(workorder, event):
     return f"Work order {workorder} at {workorder.site.buname} is now {workorder.get_workstatus_display()}."
 
 
-@shared_task
+@shared_task(base=IdempotentTask)
 def notify_vendor(workorder_pk, event):
     """E-mail a work order's vendor that it was created, changed status, or was dispatched or cancelled."""
     workorder = WorkOrder.objects.select_related("vendor", "site").filter(pk=workorder_pk).first()
@@ -87,7 +89,7 @@ def notify_vendor(workorder_pk, event):
     return [workorder.vendor.email]
 
 
-@shared_task
+@shared_task(base=IdempotentTask)
 def notify_permit_author(permit_pk):
     """Tell whoever raised a permit that it was approved or rejected."""
     permit = WorkPermit.objects.select_related("cuser").filter(pk=permit_pk).first()

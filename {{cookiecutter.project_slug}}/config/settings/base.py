@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.core.idempotency.middleware.IdempotencyKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -233,10 +234,37 @@ CELERY_BEAT_SCHEDULE = {
     "transaction-health-snapshot": {"task": "core.take_transaction_health_snapshot", "schedule": 300.0},
     "prune-transaction-monitoring": {"task": "core.prune_transaction_monitoring", "schedule": 24 * 3600.0},
     "recover-stuck-sagas": {"task": "core.recover_stuck_sagas", "schedule": 60.0},
+    "relay-outbox": {"task": "core.relay_outbox", "schedule": 15.0},
+    "prune-outbox-and-idempotency-keys": {"task": "core.prune_outbox_and_idempotency_keys", "schedule": 3600.0},
 }
 # A saga run still RUNNING this many seconds after it started was interrupted (its process died):
 # the beat task compensates it. Far above any run's real duration.
 SAGA_RECOVERY_TIMEOUT = env.int("SAGA_RECOVERY_TIMEOUT", default=300)
+
+# Task outbox (apps.core.outbox)
+# ------------------------------------------------------------------------------
+# A task is published right after its write commits, without the broker's own retries (a refused
+# message waits in the outbox instead of holding up the request). The relay (beat task above,
+# `manage.py relay_outbox`) publishes messages still pending OUTBOX_RELAY_DELAY seconds after
+# they were recorded, OUTBOX_RELAY_BATCH_SIZE at a time, each claimed for OUTBOX_CLAIM_SECONDS.
+OUTBOX_PUBLISH_RETRY = False
+OUTBOX_RELAY_DELAY = env.int("OUTBOX_RELAY_DELAY", default=10)
+OUTBOX_RELAY_BATCH_SIZE = env.int("OUTBOX_RELAY_BATCH_SIZE", default=200)
+OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=60)
+# A pending message older than this makes the transaction health Degraded (the relay is not running
+# or the broker has been down that long). Published messages are deleted after the retention.
+OUTBOX_STUCK_AFTER_SECONDS = env.int("OUTBOX_STUCK_AFTER_SECONDS", default=300)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=7)
+
+# Idempotency keys (apps.core.idempotency)
+# ------------------------------------------------------------------------------
+# A key whose request neither committed nor answered within IDEMPOTENCY_CLAIM_TIMEOUT seconds was
+# abandoned (its worker died): a retry runs the request again. Keep it above the longest a request
+# may run (gunicorn's --timeout). Keys and their answers are kept IDEMPOTENCY_KEY_RETENTION_HOURS.
+IDEMPOTENCY_CLAIM_TIMEOUT = env.int("IDEMPOTENCY_CLAIM_TIMEOUT", default=60)
+IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=24)
+# Answers larger than this are not stored: a replay answers that the request was applied.
+IDEMPOTENCY_MAX_STORED_ANSWER = 256 * 1024
 
 # Transaction monitoring
 # ------------------------------------------------------------------------------

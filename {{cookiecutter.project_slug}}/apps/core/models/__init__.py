@@ -1,9 +1,14 @@
 from .base import BaseModel
+from .idempotency import IdempotencyKey
+from .outbox import DeliveryReceipt, OutboxMessage
 from .transaction_monitoring import SagaExecutionLog, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
 from .versioned import VersionedModel
 
 __all__ = [
     "BaseModel",
+    "DeliveryReceipt",
+    "IdempotencyKey",
+    "OutboxMessage",
     "SagaExecutionLog",
     "TransactionFailureLog",
     "TransactionHealthCheck",

@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 _current_db = contextvars.ContextVar("current_db_alias", default=DEFAULT_DB_ALIAS)
 # The operation of each alias's outermost boundary in this context: {alias: _Operation}.
 _operations = contextvars.ContextVar("transaction_operations", default=None)
+# What runs inside each outermost boundary just before it commits: ``func(alias)`` (see before_commit).
+_before_commit = contextvars.ContextVar("before_commit", default=None)
 
 
 def get_current_db_name():
@@ -63,6 +65,21 @@ def _is_outermost(connection):
     behaves as it does in production, where it is the outermost one.
     """
     return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+@contextmanager
+def before_commit(func):
+    """Run ``func(alias)`` inside every outermost boundary of the enclosed code, just before it commits.
+
+    What ``func`` writes commits or rolls back with the operation; if it raises, the operation
+    rolls back and the error propagates. Idempotency keys use it to be marked committed in the
+    transaction of the write they protect.
+    """
+    token = _before_commit.set(func)
+    try:
+        yield
+    finally:
+        _before_commit.reset(token)
 
 
 class _Operation:
@@ -202,8 +219,18 @@ class _AliasAtomic(ContextDecorator):
         if exc_type is None and token is not None and operation.inner_failure is not None:
             if transaction.get_connection(self._alias).needs_rollback:
                 doomed = operation.inner_failure
+        hook_error = None
+        hook = _before_commit.get()
+        if exc_type is None and token is not None and doomed is None and hook is not None:
+            try:
+                hook(self._alias)
+            except Exception as error:  # noqa: BLE001 - rolled back below, then raised
+                hook_error = failure = error
+                exc_type, exc_value, traceback = type(error), error, error.__traceback__
         try:
             suppressed = self._atomic.__exit__(exc_type, exc_value, traceback)
+            if hook_error is not None:
+                raise hook_error
             if suppressed:
                 failure = None
             if doomed is not None:  # Django rolled back without a word: say it
@@ -256,13 +283,19 @@ def on_commit(func, using=None):
     transaction.on_commit(func, using=using or get_current_db_name(), robust=True)
 
 
-def send_task_on_commit(task, *args):
+def send_task_on_commit(task, *args, about=None):
     """Send Celery ``task`` with ``args`` once the current unit of work's transaction has committed.
 
-    What Celery's ``task.delay_on_commit`` does, but registered on the alias the operation writes
-    to (see ``on_commit``), so that it also waits for the right transaction under tenant routing.
+    The task is recorded in the task outbox (``apps.core.outbox``) in the current transaction, on
+    the alias the operation writes to, and published right after the commit. A rolled-back
+    operation sends nothing; a committed one's task is delivered at least once even when the
+    broker was down at commit time (the relay publishes it later), and done once (``task`` is an
+    ``IdempotentTask``). ``about`` is the record the task is about: tasks about one record are
+    published in the order they were sent.
     """
-    on_commit(functools.partial(task.delay, *args))
+    from apps.core.outbox.sending import record_task
+
+    return record_task(task, args, about=about)
 
 
 def integrity_error_payload(model_name, detail=None):

@@ -16,7 +16,9 @@ writes of one ORM-internal block count as one unprotected write, and only an app
 boundary protects. ``WITH ... INSERT/UPDATE/DELETE`` statements are writes too.
 
 Framework bookkeeping is exempt: session saves, ``last_login`` updates, auth tokens and the
-admin's log, listed in ``WRITE_GUARD_EXEMPT_TABLES``; so are the monitoring connection's records,
+admin's log, listed in ``WRITE_GUARD_EXEMPT_TABLES``, and the bookkeeping of idempotency keys
+and of the task outbox around a commit (a claim, an answer, "published"), each one statement that
+stands alone; so are the monitoring connection's records,
 which are meant to commit on their own.
 """
 
@@ -44,7 +46,13 @@ _CTE = re.compile(r"^\s*WITH\b", re.IGNORECASE)
 _CTE_WRITE = re.compile(r"\b(?:INSERT\s+INTO|DELETE\s+FROM|UPDATE\s+[`\"]?\w+[`\"]?\s+SET)\b", re.IGNORECASE)
 _TABLE = re.compile(r'(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO)\s+[`"]?(\w+)', re.IGNORECASE)
 _LAST_LOGIN_ONLY = re.compile(r'SET\s+"?last_login"?\s*=\s*%s\s+WHERE', re.IGNORECASE)
-DEFAULT_EXEMPT_TABLES = ("django_session", "django_admin_log", "authtoken_token")
+DEFAULT_EXEMPT_TABLES = (
+    "django_session",
+    "django_admin_log",
+    "authtoken_token",
+    "core_idempotencykey",
+    "core_outboxmessage",
+)
 
 
 class UnprotectedWriteError(Exception):

@@ -98,10 +98,16 @@ def asset(client_bt, site_bt):
 
 
 @pytest.fixture
-def workorder(author, vendor, asset):
+def workorder(author, vendor, asset, django_capture_on_commit_callbacks):
+    """A committed work order: its after-commit work (the vendor's notice) has run, as it would have."""
+    from django.core import mail
+
     from apps.work_order_management.services import create_work_order
 
-    return create_work_order(author=author, description="Replace the filters", vendor=vendor, asset=asset)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = create_work_order(author=author, description="Replace the filters", vendor=vendor, asset=asset)
+    mail.outbox.clear()
+    return order
 
 
 @pytest.fixture

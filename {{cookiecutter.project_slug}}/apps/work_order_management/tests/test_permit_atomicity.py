@@ -5,12 +5,11 @@ the operation (the test case's transaction does not count), so these tests fail 
 is removed.
 """
 
-from unittest import mock
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.core.models import DeliveryReceipt, OutboxMessage
 from apps.core.testing import InjectedFault, fault_at
 from apps.work_order_management.models import PermitApproval, WomDetails, WorkPermit
 from apps.work_order_management.services import create_work_permit
@@ -170,9 +169,11 @@ def test_permit_inside_an_outer_transaction_that_rolls_back_leaves_nothing_and_s
 def test_committed_permit_sends_one_mail_that_finds_the_committed_rows(
     author, site_bt, permit_type, approvers, details, mailoutbox
 ):
-    with mock.patch.object(notify_verifiers, "delay", wraps=notify_verifiers.delay) as delay:
-        permit = create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
-    delay.assert_called_once_with(permit.pk)
+    permit = create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
+    [message] = OutboxMessage.objects.filter(task_name=notify_verifiers.name)
+    assert message.args == [permit.pk]
+    assert message.published_at is not None
+    assert DeliveryReceipt.objects.filter(message_id=message.pk).exists()
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["victor@example.com"]
     assert permit.permit_name in mailoutbox[0].subject

@@ -7,18 +7,11 @@ except the monitoring connection (a second connection to the default database), 
 made current so that data migrations and ``post_migrate`` receivers write where they migrate.
 """
 
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.core.services.transaction_manager import use_database
-
-
-def tenant_aliases():
-    """Every database alias that holds a tenant's data: ``default`` first, then the others by name."""
-    monitoring = getattr(settings, "MONITORING_DB_ALIAS", "monitoring")
-    others = sorted(alias for alias in settings.DATABASES if alias not in ("default", monitoring))
-    return ["default", *others]
+from apps.core.services.database_aliases import tenant_aliases
 
 
 class Command(BaseCommand):

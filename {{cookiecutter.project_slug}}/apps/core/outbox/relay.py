@@ -1,0 +1,88 @@
+"""Publish what the after-commit publish could not: the outbox's recovery path.
+
+A message is pending when its operation committed but the publish right after did not happen or
+failed: the broker was down, or the process died between the commit and the publish. The relay
+takes pending messages older than ``OUTBOX_RELAY_DELAY`` (so it does not race the after-commit
+publish), oldest first, on every tenant's alias. It claims a batch for ``OUTBOX_CLAIM_SECONDS``
+(other relays skip claimed rows), publishes each message outside any transaction and marks it;
+when one fails, the later messages about the same record wait for the next run, so they are
+published in the order they were recorded.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import connections
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from apps.core.models import DeliveryReceipt, OutboxMessage
+from apps.core.services.database_aliases import tenant_aliases
+from apps.core.services.transaction_manager import atomic_view_operation
+
+from .sending import is_held_back, note_publish_failure, publish
+
+
+def _claim(alias, *, older_than, batch_size):
+    """Claim up to ``batch_size`` pending messages of ``alias``, oldest first; return them."""
+    now = timezone.now()
+    pending = OutboxMessage.objects.using(alias).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
+        published_at__isnull=True,
+        created_at__lte=now - datetime.timedelta(seconds=older_than),
+    )
+    with atomic_view_operation(using=alias, name="core.outbox.claim"):
+        if connections[alias].features.has_select_for_update_skip_locked:
+            pending = pending.select_for_update(skip_locked=True)
+        ids = list(pending.order_by("created_at").values_list("pk", flat=True)[:batch_size])
+        until = now + datetime.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
+        OutboxMessage.objects.using(alias).filter(pk__in=ids).update(claimed_until=until)
+    return list(OutboxMessage.objects.using(alias).filter(pk__in=ids).order_by("created_at"))
+
+
+def relay(alias, *, older_than=None, batch_size=None):
+    """Publish the pending messages of ``alias``; return ``(published, failed, held back)`` counts."""
+    older_than = settings.OUTBOX_RELAY_DELAY if older_than is None else older_than
+    batch_size = batch_size or settings.OUTBOX_RELAY_BATCH_SIZE
+    published = failed = held = 0
+    waiting_records = set()
+    for message in _claim(alias, older_than=older_than, batch_size=batch_size):
+        if message.ordering_key and (message.ordering_key in waiting_records or is_held_back(message, alias)):
+            waiting_records.add(message.ordering_key)
+            OutboxMessage.objects.using(alias).filter(pk=message.pk).update(claimed_until=None)
+            held += 1
+            continue
+        try:
+            publish(message, alias)
+        except Exception as error:  # noqa: BLE001 - stays pending for the next run
+            note_publish_failure(message, alias, error)
+            if message.ordering_key:
+                waiting_records.add(message.ordering_key)
+            failed += 1
+        else:
+            published += 1
+    return published, failed, held
+
+
+def relay_every_alias(**options):
+    """``relay`` on every tenant's alias; return ``{alias: (published, failed, held back)}``."""
+    return {alias: relay(alias, **options) for alias in tenant_aliases()}
+
+
+def outbox_backlog(alias):
+    """``(pending messages, age in seconds of the oldest one or None)`` on ``alias``."""
+    pending = OutboxMessage.objects.using(alias).filter(published_at__isnull=True)
+    summary = pending.aggregate(oldest=Min("created_at"))
+    count = pending.count()
+    oldest = summary["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else None
+    return count, age
+
+
+def prune_delivered(alias, *, days=None):
+    """Delete published messages and receipts older than ``OUTBOX_RETENTION_DAYS``; return how many."""
+    days = settings.OUTBOX_RETENTION_DAYS if days is None else days
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    messages, _ = OutboxMessage.objects.using(alias).filter(published_at__lt=cutoff).delete()
+    receipts, _ = DeliveryReceipt.objects.using(alias).filter(delivered_at__lt=cutoff).delete()
+    return messages + receipts
