@@ -229,6 +229,16 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A web process publishing a task does not wait for a broker that refuses: one quick retry, then the
+# message stays in the task outbox for the relay. A task a killed worker had taken is redelivered
+# after CELERY_VISIBILITY_TIMEOUT seconds (keep it above the longest task; acks are late).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 CELERY_BEAT_SCHEDULE = {
     "fold-transaction-metrics": {"task": "core.fold_transaction_metrics", "schedule": 60.0},
     "transaction-health-snapshot": {"task": "core.take_transaction_health_snapshot", "schedule": 300.0},
