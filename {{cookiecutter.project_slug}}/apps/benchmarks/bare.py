@@ -9,13 +9,13 @@ the project's machinery: no ``atomic_view_operation`` (so no monitoring), no dis
 then commits on its own, and the rows that a transaction would lock are only read).
 """
 
-import functools
-
 from django.core.exceptions import ValidationError
 from django.db import connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.models import OutboxMessage
+from apps.core.outbox.sending import publish_if_next
 from apps.core.services.transaction_manager import get_current_db_name
 from apps.onboarding.models import Bt
 from apps.work_order_management.models import (
@@ -75,7 +75,9 @@ def create_work_permit(*, author, site, permit_type, details, remarks="", autoco
         )
         rows.append(row)
     WomDetails.objects.bulk_create(rows)
-    transaction.on_commit(functools.partial(notify_verifiers.delay, permit.pk), using=get_current_db_name())
+    alias = get_current_db_name()
+    message = OutboxMessage.objects.using(alias).create(task_name=notify_verifiers.name, args=[permit.pk])
+    transaction.on_commit(lambda: publish_if_next(message.pk, alias), using=alias)
     return permit
 
 

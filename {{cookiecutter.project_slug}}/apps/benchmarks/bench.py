@@ -172,7 +172,10 @@ def check_redis():
 @contextmanager
 def stubbed_side_effects():
     """Sending a notification task does nothing, in every path alike; scheduling it still happens."""
-    with mock.patch.object(notify_verifiers, "delay"), mock.patch.object(notify_vendor, "delay"):
+    with ExitStack() as stack:
+        for task in (notify_verifiers, notify_vendor):
+            stack.enter_context(mock.patch.object(task, "delay"))
+            stack.enter_context(mock.patch.object(task, "apply_async"))
         yield
 
 

@@ -7,8 +7,10 @@ inside a transaction. Called from another module, the static check cannot see wh
 from celery import shared_task
 from django.core import mail
 
+from apps.core.outbox.consumer import IdempotentTask
 
-@shared_task(name="onboarding.tests.announce_group")
+
+@shared_task(name="onboarding.tests.announce_group", base=IdempotentTask)
 def announce_group(group_id):
     mail.send_mail("New lookup group", f"Group {group_id} was added.", None, ["ops@example.com"])
 

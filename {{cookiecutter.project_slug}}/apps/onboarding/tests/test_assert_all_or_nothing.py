@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import Signal
 
+from apps.core.models import OutboxMessage
 from apps.core.services.distributed_locks import with_lock_and_transaction
 {%- if cookiecutter.use_tenant_routing == "y" %}
 from apps.core.services.transaction_manager import atomic_view_operation, send_task_on_commit, use_database
@@ -21,6 +22,7 @@ from apps.onboarding.models import SuperTypeAssist, TypeAssist
 from apps.onboarding.tests.announcements import announce, announce_group
 
 GROUP, VALUE = SuperTypeAssist._meta.db_table, TypeAssist._meta.db_table
+OUTBOX = OutboxMessage._meta.db_table  # the task is recorded with the write
 
 group_created = Signal()
 
@@ -95,7 +97,7 @@ def test_a_path_with_its_boundary_passes_having_failed_each_write(author, mailou
     record = assert_all_or_nothing(lambda: add_shift_lookup(author=author))
 
     writes = [(write.kind, write.table) for write in record.writes]
-    assert writes == [("INSERT", GROUP), ("INSERT", VALUE), (COMMIT, "")]
+    assert writes == [("INSERT", GROUP), ("INSERT", VALUE), ("INSERT", OUTBOX), (COMMIT, "")]
     assert record.tasks == ["onboarding.tests.announce_group"]
     assert record.emails == ["New lookup group"]
     # The starting state is back: nothing of the runs remains.
@@ -107,7 +109,7 @@ def test_a_path_with_its_boundary_passes_having_failed_each_write(author, mailou
 def test_a_path_that_locks_and_commits_for_real_passes(author, mailoutbox):
     record = assert_all_or_nothing(lambda: add_lookup_under_lock(author=author, code="SHIFT"))
 
-    assert [write.kind for write in record.writes] == ["INSERT", "INSERT", COMMIT]
+    assert [write.kind for write in record.writes] == ["INSERT", "INSERT", "INSERT", COMMIT]
     # Sent once, by the first run, after its real commit; never by the runs that failed.
     assert [message.subject for message in mailoutbox] == ["New lookup group"]
     assert not SuperTypeAssist.objects.filter(code="SHIFT").exists()
@@ -203,7 +205,7 @@ def test_a_save_receiver_inside_the_boundary_is_covered(author):
     finally:
         post_save.disconnect(sender=SuperTypeAssist, dispatch_uid="tests.default_value")
 
-    assert [write.table for write in record.writes] == [GROUP, VALUE, VALUE, ""]
+    assert [write.table for write in record.writes] == [GROUP, VALUE, VALUE, OUTBOX, ""]
 
 
 @pytest.mark.django_db
@@ -223,7 +225,7 @@ def test_watches_the_alias_the_operation_writes_to(mailoutbox):
 
     record = assert_all_or_nothing(add_on_tenant_b, using="tenant_b")
 
-    assert [write.table for write in record.writes] == [GROUP, VALUE, ""]
+    assert [write.table for write in record.writes] == [GROUP, VALUE, OUTBOX, ""]
     assert [message.subject for message in mailoutbox] == ["New lookup group"]
     assert not SuperTypeAssist.objects.using("tenant_b").exists()
     with pytest.raises(AssertionError, match="sent no write on database 'default'"):
