@@ -19,6 +19,16 @@ from django.db import models
 from django.utils import timezone
 
 
+class OutboxMessageQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(published_at__isnull=True)
+
+    def backlog(self):
+        """``(pending messages, when the oldest one was recorded or None)``, in one query."""
+        figures = self.pending().aggregate(count=models.Count("pk"), oldest=models.Min("created_at"))
+        return figures["count"], figures["oldest"]
+
+
 class OutboxMessage(models.Model):
     """One Celery task a committed operation sent: its name, its arguments, whether it was published."""
 
@@ -35,6 +45,8 @@ class OutboxMessage(models.Model):
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]

@@ -13,7 +13,7 @@ import datetime
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.core.models import DeliveryReceipt, OutboxMessage
@@ -71,12 +71,8 @@ def relay_every_alias(**options):
 
 def outbox_backlog(alias):
     """``(pending messages, age in seconds of the oldest one or None)`` on ``alias``."""
-    pending = OutboxMessage.objects.using(alias).filter(published_at__isnull=True)
-    summary = pending.aggregate(oldest=Min("created_at"))
-    count = pending.count()
-    oldest = summary["oldest"]
-    age = (timezone.now() - oldest).total_seconds() if oldest else None
-    return count, age
+    count, oldest = OutboxMessage.objects.using(alias).backlog()
+    return count, (timezone.now() - oldest).total_seconds() if oldest else None
 
 
 def prune_delivered(alias, *, days=None):

@@ -35,10 +35,11 @@ from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
 
 from apps.core.exceptions import LockAcquisitionError
-from apps.core.models import TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
+from apps.core.models import OutboxMessage, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
 
 from . import monitoring_metrics
 from .correlation import get_correlation_id, get_current_request, get_entry_point
+from .database_aliases import tenant_aliases
 
 logger = logging.getLogger(__name__)
 
@@ -220,6 +221,36 @@ def evaluate_health(*, failure_rate, average_ms=None, deadlocks=0, lock_timeouts
     if degraded:
         return TransactionHealthCheck.Status.DEGRADED, degraded
     return TransactionHealthCheck.Status.HEALTHY, []
+
+
+def task_outbox_backlog(now=None):
+    """The task outbox's pending messages on every tenant's alias, and whether it is stuck.
+
+    Stuck means a message has waited longer than ``OUTBOX_STUCK_AFTER_SECONDS``: the broker has
+    been down that long or no relay runs. Tasks wait then, requests are still served, so it makes
+    the health Degraded, never Critical, and never fails ``/health/ready``.
+    """
+    now = now or timezone.now()
+    limit = settings.OUTBOX_STUCK_AFTER_SECONDS
+    aliases = []
+    for alias in tenant_aliases():
+        count, oldest = OutboxMessage.objects.using(alias).backlog()
+        age = (now - oldest).total_seconds() if oldest else None
+        aliases.append({"alias": alias, "pending": count, "oldest_age_seconds": age})
+    ages = [row["oldest_age_seconds"] for row in aliases if row["oldest_age_seconds"] is not None]
+    oldest_age = max(ages) if ages else None
+    stuck = oldest_age is not None and oldest_age > limit
+    pending = sum(row["pending"] for row in aliases)
+    return {
+        "pending": pending,
+        "oldest_age_seconds": oldest_age,
+        "stuck_after_seconds": limit,
+        "stuck": stuck,
+        "reason": f"{pending} task(s) waiting in the outbox, the oldest for {oldest_age:.0f} s (more than {limit} s)"
+        if stuck
+        else "",
+        "aliases": aliases,
+    }
 
 
 _deferred = []
@@ -432,6 +463,11 @@ class TransactionMonitoringService:
         status, reasons = evaluate_health(
             failure_rate=failure_rate, average_ms=average_ms, deadlocks=deadlocks, lock_timeouts=lock_timeouts
         )
+        outbox = task_outbox_backlog(now)
+        if outbox["stuck"]:
+            reasons = [*reasons, outbox["reason"]]
+            if status == TransactionHealthCheck.Status.HEALTHY:
+                status = TransactionHealthCheck.Status.DEGRADED
         error_types = [
             {"error_class": name, "count": count}
             for name, count in failures.values_list("error_class")
@@ -443,6 +479,7 @@ class TransactionMonitoringService:
             "status": str(status),
             "status_label": TransactionHealthCheck.Status(status).label,
             "reasons": reasons,
+            "outbox": outbox,
             "total_transactions": total,
             "commits": totals["commits"],
             "rejections": totals["rejections"],

@@ -55,3 +55,19 @@ def test_production_settings_switch_metrics_off_without_a_token_and_local_settin
     assert (local["METRICS_BEARER_TOKEN"], local["METRICS_OPEN_WITHOUT_TOKEN"]) == ("", True)
     with_token = settings_of("config.settings.production", names, METRICS_BEARER_TOKEN=TOKEN)
     assert with_token["METRICS_BEARER_TOKEN"] == TOKEN
+
+
+@pytest.mark.django_db
+def test_metrics_show_the_task_outbox_backlog(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.core.models import OutboxMessage
+
+    OutboxMessage.objects.create(task_name="t", created_at=timezone.now() - timedelta(seconds=90))
+    OutboxMessage.objects.create(task_name="t", published_at=timezone.now())
+    body = client.get("/metrics").content.decode()
+    assert 'outbox_pending_messages{alias="default"} 1.0' in body
+    [age] = [line for line in body.splitlines() if line.startswith('outbox_oldest_pending_seconds{alias="default"}')]
+    assert float(age.rsplit(" ", 1)[1]) >= 90

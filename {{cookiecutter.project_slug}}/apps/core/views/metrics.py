@@ -8,7 +8,7 @@ local and test settings (``METRICS_OPEN_WITHOUT_TOKEN``).
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (as gunicorn deployments should), the figures of all
 worker processes are collected from that directory; otherwise the current process's registry is
-exposed.
+exposed. The task outbox's backlog is read from the database at each scrape.
 """
 
 import hmac
@@ -19,6 +19,8 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest, multiprocess
+
+from apps.core.outbox.metrics import OutboxBacklogCollector
 
 
 def _bearer_token(request):
@@ -51,4 +53,6 @@ def metrics_view(request):
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    backlog = CollectorRegistry()
+    backlog.register(OutboxBacklogCollector())
+    return HttpResponse(generate_latest(registry) + generate_latest(backlog), content_type=CONTENT_TYPE_LATEST)

@@ -67,6 +67,12 @@ class Command(BaseCommand):
             f"{summary['slow_transactions']} slow, {summary['deadlocks']} deadlocks, "
             f"{summary['lock_timeouts']} lock timeouts"
         )
+        outbox = summary["outbox"]
+        oldest = outbox["oldest_age_seconds"]
+        write(
+            f"  task outbox: {outbox['pending']} pending"
+            + ("" if oldest is None else f", the oldest for {oldest:.0f} s")
+        )
         if top:
             write("  failing most:")
             for row in top:
