@@ -60,10 +60,12 @@ def remove_unchosen_options():
             "apps/core/tests/test_tenant_routing.py",
             "apps/demo/tests/test_seed_demo_tenants.py",
             "apps/onboarding/tests/test_tenant_commands.py",
+            "apps/core/tests/test_outbox_tenants.py",
         )
     if not USE_PROMETHEUS:
         remove(
             "apps/core/views/metrics.py",
+            "apps/core/outbox/metrics.py",
             "apps/core/tests/test_metrics_endpoint.py",
         )
     if not INCLUDE_DEMO_DATA:

@@ -10,8 +10,8 @@ made current so that data migrations and ``post_migrate`` receivers write where 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.services.transaction_manager import use_database
 from apps.core.services.database_aliases import tenant_aliases
+from apps.core.services.transaction_manager import use_database
 
 
 class Command(BaseCommand):
