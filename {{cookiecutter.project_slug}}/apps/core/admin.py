@@ -3,7 +3,8 @@ only what the change form changed, to the row re-read under its row lock, checke
 version the form was opened with (``EditedRowAdminMixin``).
 
 The monitoring records are registered read-only: they describe what happened and nobody edits
-history. The one exception is a failure's resolution (flag and note). They are read and written
+history. The one exception is a failure's resolution (flag and note). So are the task outbox and
+its delivery receipts, which live on the operation's own alias. They are read and written
 through the monitoring connection, like everywhere else.
 """
 
@@ -18,6 +19,8 @@ from django.utils.html import format_html
 
 from apps.core.exceptions import StaleVersionError
 from apps.core.models import (
+    DeliveryReceipt,
+    OutboxMessage,
     SagaExecutionLog,
     TransactionFailureLog,
     TransactionHealthCheck,
@@ -191,3 +194,23 @@ class SagaExecutionLogAdmin(MonitoringRecordAdmin):
     list_display = ["started_at", "name", "status", "failed_step", "correlation_id", "duration_ms"]
     list_filter = ["status"]
     search_fields = ["name", "correlation_id", "saga_id"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The task outbox of the alias the admin works on: what was published, what still waits and why."""
+
+    list_display = ["created_at", "task_name", "ordering_key", "published_at", "attempts", "last_error"]
+    list_filter = [("published_at", admin.EmptyFieldListFilter), "task_name"]
+    search_fields = ["=id", "task_name", "ordering_key"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(DeliveryReceipt)
+class DeliveryReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Which outbox messages a task has done (a redelivery of one of these does nothing)."""
+
+    list_display = ["delivered_at", "task_name", "message_id"]
+    list_filter = ["task_name"]
+    search_fields = ["=message_id", "task_name"]
+    date_hierarchy = "delivered_at"
