@@ -261,6 +261,10 @@ OUTBOX_PUBLISH_RETRY = False
 OUTBOX_RELAY_DELAY = env.int("OUTBOX_RELAY_DELAY", default=10)
 OUTBOX_RELAY_BATCH_SIZE = env.int("OUTBOX_RELAY_BATCH_SIZE", default=200)
 OUTBOX_CLAIM_SECONDS = env.int("OUTBOX_CLAIM_SECONDS", default=60)
+# A published message whose task left no delivery receipt within OUTBOX_REDELIVER_AFTER seconds is
+# published again (keep it above CELERY_VISIBILITY_TIMEOUT), up to OUTBOX_MAX_DELIVERIES times.
+OUTBOX_REDELIVER_AFTER = env.int("OUTBOX_REDELIVER_AFTER", default=3900)
+OUTBOX_MAX_DELIVERIES = env.int("OUTBOX_MAX_DELIVERIES", default=10)
 # A pending message older than this makes the transaction health Degraded (the relay is not running
 # or the broker has been down that long). Published messages are deleted after the retention.
 OUTBOX_STUCK_AFTER_SECONDS = env.int("OUTBOX_STUCK_AFTER_SECONDS", default=300)

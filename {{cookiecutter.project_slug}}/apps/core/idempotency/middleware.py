@@ -5,14 +5,18 @@ the request's operation, and its fingerprint includes who sends it (the ``Author
 or the session's user), so nobody is ever answered with another caller's result.
 """
 
+import logging
 import re
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import DatabaseError
 from django.http import HttpResponse, JsonResponse
 
 from apps.core.services.transaction_manager import before_commit, get_current_db_name
 
 from . import keys
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -59,7 +63,15 @@ class IdempotencyKeyMiddleware:
         print_ = keys.fingerprint(
             caller=_caller(request), method=request.method, path=request.get_full_path(), body=body
         )
-        outcome, record = keys.claim(key, print_, alias)
+        try:
+            outcome, record = keys.claim(key, print_, alias)
+        except DatabaseError:
+            logger.exception("idempotency key %s could not be claimed", key)
+            response = JsonResponse(
+                {"detail": "The database is unavailable; nothing was written. Retry with the same key."}, status=503
+            )
+            response["Retry-After"] = "1"
+            return response
         if outcome == keys.MISMATCH:
             return _key_error("This key was already used with a different request; send a new key.", 422)
         if outcome == keys.REPLAY:
@@ -75,5 +87,8 @@ class IdempotencyKeyMiddleware:
         claim = keys.Claim(pk=record.pk, alias=alias)
         with before_commit(lambda committing: keys.mark_committed(claim, committing)):
             response = self.get_response(request)
-        keys.store_answer(claim, response)
+        try:
+            keys.store_answer(claim, response)
+        except Exception:  # noqa: BLE001 - the answer stands; a retry learns it was applied
+            logger.exception("the answer to idempotency key %s could not be stored", key)
         return response

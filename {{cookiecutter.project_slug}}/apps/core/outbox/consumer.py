@@ -12,6 +12,7 @@ import logging
 import uuid
 
 from celery import Task
+from django.db import DatabaseError
 
 from apps.core.models import DeliveryReceipt
 from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name
@@ -30,8 +31,15 @@ def _message_id(request):
 class IdempotentTask(Task):
     """Base class for tasks sent with ``send_task_on_commit``: each message is done once.
 
-    Called directly (``notify_vendor(pk)``, no message) the task simply runs.
+    Called directly (``notify_vendor(pk)``, no message) the task simply runs. A database that
+    does not answer (a restart, a failover) is retried with a growing delay; whatever still
+    fails leaves no receipt, and the relay publishes the message again later.
     """
+
+    autoretry_for = (DatabaseError,)
+    retry_backoff = 2
+    retry_backoff_max = 60
+    max_retries = 5
 
     def __call__(self, *args, **kwargs):
         message_id = _message_id(self.request)

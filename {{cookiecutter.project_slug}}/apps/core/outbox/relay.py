@@ -7,13 +7,17 @@ publish), oldest first, on every tenant's alias. It claims a batch for ``OUTBOX_
 (other relays skip claimed rows), publishes each message outside any transaction and marks it;
 when one fails, the later messages about the same record wait for the next run, so they are
 published in the order they were recorded.
+
+A published message whose task has left no ``DeliveryReceipt`` after ``OUTBOX_REDELIVER_AFTER``
+seconds was lost on the way (a broker that lost its queue, a task that failed and was acknowledged
+all the same): the relay publishes it again, up to ``OUTBOX_MAX_DELIVERIES`` times in all.
 """
 
 import datetime
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.core.models import DeliveryReceipt, OutboxMessage
@@ -23,30 +27,40 @@ from apps.core.services.transaction_manager import atomic_view_operation
 from .sending import is_held_back, note_publish_failure, publish
 
 
-def _claim(alias, *, older_than, batch_size):
-    """Claim up to ``batch_size`` pending messages of ``alias``, oldest first; return them."""
+def _claim(alias, *, older_than, redeliver_after, batch_size):
+    """Claim up to ``batch_size`` messages of ``alias`` to publish, oldest first; return them.
+
+    Pending messages older than ``older_than`` seconds, and published ones without a receipt
+    after ``redeliver_after`` seconds that have deliveries left.
+    """
     now = timezone.now()
-    pending = OutboxMessage.objects.using(alias).filter(
-        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now),
-        published_at__isnull=True,
-        created_at__lte=now - datetime.timedelta(seconds=older_than),
+    pending = Q(published_at__isnull=True, created_at__lte=now - datetime.timedelta(seconds=older_than))
+    undelivered = Q(
+        ~Exists(DeliveryReceipt.objects.using(alias).filter(message_id=OuterRef("pk"))),
+        published_at__lte=now - datetime.timedelta(seconds=redeliver_after),
+        attempts__lt=settings.OUTBOX_MAX_DELIVERIES,
+    )
+    candidates = OutboxMessage.objects.using(alias).filter(
+        Q(claimed_until__isnull=True) | Q(claimed_until__lt=now), pending | undelivered
     )
     with atomic_view_operation(using=alias, name="core.outbox.claim"):
         if connections[alias].features.has_select_for_update_skip_locked:
-            pending = pending.select_for_update(skip_locked=True)
-        ids = list(pending.order_by("created_at").values_list("pk", flat=True)[:batch_size])
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.order_by("created_at").values_list("pk", flat=True)[:batch_size])
         until = now + datetime.timedelta(seconds=settings.OUTBOX_CLAIM_SECONDS)
         OutboxMessage.objects.using(alias).filter(pk__in=ids).update(claimed_until=until)
     return list(OutboxMessage.objects.using(alias).filter(pk__in=ids).order_by("created_at"))
 
 
-def relay(alias, *, older_than=None, batch_size=None):
-    """Publish the pending messages of ``alias``; return ``(published, failed, held back)`` counts."""
+def relay(alias, *, older_than=None, redeliver_after=None, batch_size=None):
+    """Publish the pending (and lost) messages of ``alias``; return ``(published, failed, held back)``."""
     older_than = settings.OUTBOX_RELAY_DELAY if older_than is None else older_than
+    redeliver_after = settings.OUTBOX_REDELIVER_AFTER if redeliver_after is None else redeliver_after
     batch_size = batch_size or settings.OUTBOX_RELAY_BATCH_SIZE
     published = failed = held = 0
     waiting_records = set()
-    for message in _claim(alias, older_than=older_than, batch_size=batch_size):
+    claimed = _claim(alias, older_than=older_than, redeliver_after=redeliver_after, batch_size=batch_size)
+    for message in claimed:
         if message.ordering_key and (message.ordering_key in waiting_records or is_held_back(message, alias)):
             waiting_records.add(message.ordering_key)
             OutboxMessage.objects.using(alias).filter(pk=message.pk).update(claimed_until=None)

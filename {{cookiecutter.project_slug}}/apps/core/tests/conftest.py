@@ -6,6 +6,21 @@ test's own transaction, or until the flush after a transactional test puts them 
 """
 
 import pytest
+{%- if cookiecutter.use_tenant_routing == "y" %}
+
+
+def pytest_collection_modifyitems(items):
+    """The monitoring reads every tenant's task outbox: a core test with a database may read them all."""
+    for item in items:
+        if "apps/core/tests/" not in item.nodeid:
+            continue
+        marker = item.get_closest_marker("django_db")
+        uses_db = marker is not None or {"db", "transactional_db"} & set(item.fixturenames)
+        if uses_db and (marker is None or marker.kwargs.get("databases") != "__all__"):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            everything = pytest.mark.django_db(*(marker.args if marker else ()), **{**kwargs, "databases": "__all__"})
+            item.add_marker(everything, append=False)
+{%- endif %}
 
 
 @pytest.fixture(autouse=True)

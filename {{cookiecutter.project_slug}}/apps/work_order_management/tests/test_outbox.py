@@ -143,7 +143,7 @@ def test_relay_outbox_command_publishes_and_reports(broker, author, site_bt, per
     with broker_down(up):
         create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
     out = io.StringIO()
-    call_command("relay_outbox", "--older-than", "0", stdout=out)
+    call_command("relay_outbox", "--older-than", "0", "--database", "default", stdout=out)
     assert out.getvalue() == "default: 1 published, 0 refused by the broker, 0 held back; 0 pending\n"
     assert len(published()) == 1
 
@@ -184,3 +184,29 @@ def test_only_idempotent_tasks_can_be_sent_through_the_outbox():
 
     with pytest.raises(TypeError, match="IdempotentTask"):
         send_task_on_commit(not_idempotent)
+
+
+def test_a_published_task_that_left_no_receipt_is_published_again_until_its_deliveries_run_out(
+    broker, author, site_bt, permit_type, approvers, details, settings
+):
+    up, published = broker
+    settings.OUTBOX_MAX_DELIVERIES = 2
+    create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
+    [message] = OutboxMessage.objects.all()
+    assert published() == [str(message.pk)]  # published after the commit; no worker took it
+    assert relay("default", older_than=0, redeliver_after=3600) == (0, 0, 0)  # not yet overdue
+
+    assert relay("default", older_than=0, redeliver_after=0) == (1, 0, 0)
+    assert published() == [str(message.pk)] * 2
+    assert relay("default", older_than=0, redeliver_after=0) == (0, 0, 0)  # two deliveries: the last
+    message.refresh_from_db()
+    assert message.attempts == 2
+
+
+def test_a_delivered_task_is_not_published_again(broker, author, site_bt, permit_type, approvers, details):
+    up, published = broker
+    create_work_permit(author=author, site=site_bt, permit_type=permit_type, details=details)
+    [message] = OutboxMessage.objects.all()
+    DeliveryReceipt.objects.create(message_id=message.pk, task_name=message.task_name)
+    assert relay("default", older_than=0, redeliver_after=0) == (0, 0, 0)
+    assert published() == [str(message.pk)]
