@@ -30,6 +30,7 @@ def main(argv=None):
 
     if args.step == "setup":
         result = records.make_audit_data(args.seats).as_json()
+        records.install_holds()
     else:
         missing, expected, outbox = records.tasks_without_receipt(args.wait)
         result = {

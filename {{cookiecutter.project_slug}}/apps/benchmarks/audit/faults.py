@@ -9,7 +9,12 @@ import os
 import signal
 import time
 
+from .load import REQUEST_TIMEOUT
 from .processes import worker_pids
+from .records import HOLD_SECONDS
+
+#: How long after sending a held request the fault strikes: it is inside its transaction by then.
+STRIKE_AFTER = HOLD_SECONDS / 2
 
 
 def broker_stopped(stack, load, seconds):
@@ -22,11 +27,17 @@ def broker_stopped(stack, load, seconds):
 
 def locks_stopped(stack, load, seconds):
     """The Redis of locks and cache goes away while a lock-holding transaction runs."""
-    holders = load.wait_for_requests(timeout=seconds)
+    held = load.send_holding("check_in")
+    time.sleep(STRIKE_AFTER)
+    holders = load.lock_takers_under_way()
     stack.locks.halt(signal.SIGKILL)
     time.sleep(seconds)
     stack.locks.resume()
-    return f"locks-and-cache Redis killed with {holders} lock-taking request(s) under way, then started again"
+    held.join(REQUEST_TIMEOUT)
+    return (
+        f"locks-and-cache Redis killed while a check-in held its lock in its transaction "
+        f"({holders} lock-taking requests under way), then started again"
+    )
 
 
 def postgres_restarted(stack, load, seconds):
@@ -38,14 +49,20 @@ def postgres_restarted(stack, load, seconds):
 
 
 def gunicorn_worker_killed(stack, load, seconds):
-    """A gunicorn worker dies mid-request (SIGKILL); its master starts another."""
-    under_way = load.wait_for_requests(timeout=seconds, at_least=2, kinds=load.in_flight)
+    """A gunicorn worker dies mid-request (SIGKILL); its master starts another.
+
+    Two permits held in their transactions keep both workers busy when one is killed.
+    """
+    held = [load.send_holding("permit") for _ in range(2)]
+    time.sleep(STRIKE_AFTER)
     pids = worker_pids(stack.server.process.pid)
     if pids:
         os.kill(pids[0], signal.SIGKILL)
     time.sleep(seconds)
+    for thread in held:
+        thread.join(REQUEST_TIMEOUT)
     killed = pids[0] if pids else "(none found)"
-    return f"gunicorn worker {killed} killed with SIGKILL, {under_way} request(s) under way"
+    return f"gunicorn worker {killed} killed with SIGKILL while two permits were held in their transactions"
 
 
 def celery_worker_killed(stack, load, seconds):

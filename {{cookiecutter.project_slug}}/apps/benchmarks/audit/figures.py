@@ -38,7 +38,10 @@ def compare(requests, written, tasks_missing, tasks_expected, outbox):
 
     def figure(name, population, wrong):
         bad = [request for request in population if wrong(request, written.get(request.marker, 0))]
-        examples = [_example(request, written.get(request.marker, 0)) for request in bad[:5]]
+        # The first of each fault, then the next ones: one fault's many cases do not hide another's.
+        firsts = list({request.phase: request for request in reversed(bad)}.values())[::-1]
+        shown = (firsts + [request for request in bad if request not in firsts])[:5]
+        examples = [_example(request, written.get(request.marker, 0)) for request in shown]
         return Figure(name, len(bad), len(population), examples, Counter(request.phase for request in bad))
 
     figures = [

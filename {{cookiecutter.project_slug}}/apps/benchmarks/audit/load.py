@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from ..fixtures import permit_details
-from .records import MARKER_PREFIX
+from .records import HOLD_PREFIX, MARKER_PREFIX
 
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 10.0
@@ -30,8 +30,8 @@ RETRY_PAUSES = (0.5, 1.0, 2.0)
 LOCK_TAKING = frozenset({"work_order", "check_in", "check_out", "asset_status"})
 
 
-def new_marker():
-    return f"{MARKER_PREFIX}{uuid.uuid4().hex}"
+def new_marker(prefix=MARKER_PREFIX):
+    return f"{prefix}{uuid.uuid4().hex}"
 
 
 @dataclass
@@ -109,7 +109,11 @@ def get(port, path, token):
 
 
 class Load:
-    """The client threads and every request they sent; ``phase`` names the fault under way."""
+    """The client threads and every request they sent; ``phase`` names the fault under way.
+
+    Each client thread has a seat of ``data.seats``; the last seat is kept for the requests a fault
+    sends itself (``send_holding``).
+    """
 
     def __init__(self, port, data, *, clients, pause=0.0):
         self.port = port
@@ -123,6 +127,7 @@ class Load:
         self._threads = [
             threading.Thread(target=self._client, args=(seat,), daemon=True) for seat in data.seats[:clients]
         ]
+        self._holder = data.seats[-1]
 
     def start(self):
         for thread in self._threads:
@@ -135,16 +140,24 @@ class Load:
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
 
-    def wait_for_requests(self, timeout, *, at_least=1, kinds=LOCK_TAKING):
-        """Wait until ``at_least`` requests of ``kinds`` are under way; how many are (0 when too few came in time)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._guard:
-                count = sum(number for kind, number in self.in_flight.items() if kind in kinds)
-            if count >= at_least:
-                return count
-            time.sleep(0.002)
-        return 0
+    def lock_takers_under_way(self):
+        with self._guard:
+            return sum(number for kind, number in self.in_flight.items() if kind in LOCK_TAKING)
+
+    def send_holding(self, kind):
+        """Send, from a thread of its own, a check-in or permit held open in its transaction; the thread.
+
+        Its marker starts with ``HOLD_PREFIX``: the database keeps its INSERT waiting ``HOLD_SECONDS``.
+        """
+        seat, marker = self._holder, new_marker(HOLD_PREFIX)
+        if kind == "check_in":
+            path, body = "/api/v1/attendance/check-in/", {"people": seat.person_id, "remarks": marker}
+        else:
+            path, body = "/api/v1/work-permits/", self._permit_body(marker)
+        thread = threading.Thread(target=self._send, args=(seat, kind, path, body, marker), daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return thread
 
     def retry_unanswered(self, attempts=3):
         """Ask again, with the same key, for every request still without an answer."""
@@ -163,12 +176,11 @@ class Load:
         steps = (self._work_order, self._permit, self._attendance, self._asset_status)
         while not self._stop.is_set():
             for step in steps:
-                if self._stop.is_set():
+                if self._stop.wait(self.pause):
                     break
                 step(seat, state)
 
     def _send(self, seat, kind, path, body, marker):
-        self._stop.wait(self.pause)
         request = Request(kind, path, body, seat.token, marker, self.phase)
         with self._guard:
             self.in_flight[kind] += 1
@@ -191,13 +203,15 @@ class Load:
 
     def _permit(self, seat, state):
         marker = new_marker()
-        body = {
+        self._send(seat, "permit", "/api/v1/work-permits/", self._permit_body(marker), marker)
+
+    def _permit_body(self, marker):
+        return {
             "site": self.data.site_id,
             "permit_type": self.data.permit_type_id,
             "details": permit_details(),
             "remarks": marker,
         }
-        self._send(seat, "permit", "/api/v1/work-permits/", body, marker)
 
     def _attendance(self, seat, state):
         """Check in, then out; the check-out keeps the check-in's marker first in the remarks."""

@@ -9,17 +9,19 @@ The only code that knows the task outbox and its delivery receipts is ``delivere
 ``relay_outbox``: the rest of the audit speaks of (task, record) pairs.
 """
 
+import io
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from django.core.management import call_command, get_commands
+from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from apps.activity.models import AssetLog
 from apps.activity.services import create_asset
 from apps.attendance.models import PeopleEventlog
-from apps.core.services.transaction_manager import atomic_view_operation
+from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name
 from apps.peoples.services import create_person
 from apps.work_order_management.models import WorkOrder, WorkPermit
 from apps.work_order_management.services import create_vendor
@@ -27,6 +29,9 @@ from apps.work_order_management.services import create_vendor
 from ..fixtures import make_bench_data
 
 MARKER_PREFIX = "audit-"
+#: A record whose marker starts so is held this many seconds inside its transaction (``install_holds``).
+HOLD_PREFIX = f"{MARKER_PREFIX}hold-"
+HOLD_SECONDS = 1.5
 #: The field of each kind of request that carries its marker.
 MARKED_FIELDS = {
     "work_order": (WorkOrder, "description"),
@@ -35,6 +40,8 @@ MARKED_FIELDS = {
 }
 #: Check-ins and check-outs write the marker into the event's remarks: a check-out appends its own.
 ATTENDANCE_KINDS = ("check_in", "check_out")
+#: Seconds between two runs of the outbox relay while waiting for the receipts.
+RELAY_EVERY = 5
 #: The task each created record sends, by kind: the outbox row's task name ends with it.
 TASK_OF_KIND = {"work_order": "notify_vendor", "permit": "notify_verifiers"}
 
@@ -88,6 +95,31 @@ def make_audit_data(seats):
     return AuditData(data.site.pk, data.permit_type.pk, vendor.pk, made)
 
 
+@atomic_view_operation(name="benchmarks.install_audit_holds")
+def install_holds():
+    """Make a check-in or permit marked ``HOLD_PREFIX`` wait ``HOLD_SECONDS`` inside its transaction.
+
+    A fault then meets a transaction at the moment it wants (a lock held, a worker busy), instead of
+    by chance: the row's INSERT sleeps in a trigger of the audit's own database, nothing else changes.
+    """
+    function = f"""
+        CREATE OR REPLACE FUNCTION audit_hold() RETURNS trigger AS $$
+        BEGIN
+            IF to_jsonb(NEW) ->> 'remarks' LIKE '{HOLD_PREFIX}%' THEN
+                PERFORM pg_sleep({HOLD_SECONDS});
+            END IF;
+            RETURN NEW;
+        END $$ LANGUAGE plpgsql
+    """
+    with connections[get_current_db_name()].cursor() as cursor:
+        cursor.execute(function)
+        for model in (PeopleEventlog, WorkPermit):
+            table = model._meta.db_table
+            cursor.execute(
+                f'CREATE TRIGGER audit_hold BEFORE INSERT ON "{table}" FOR EACH ROW EXECUTE FUNCTION audit_hold()'
+            )
+
+
 def written_counts():
     """``{marker: rows carrying it}`` over every kind of record the audit's requests write."""
     counts = Counter()
@@ -109,10 +141,10 @@ def committed_tasks():
 
 
 def relay_outbox():
-    """Publish what the outbox holds unpublished (``manage.py relay_outbox``); False without an outbox."""
+    """Publish every message the outbox holds unpublished (``manage.py relay_outbox``); False without one."""
     if "relay_outbox" not in get_commands():
         return False
-    call_command("relay_outbox", verbosity=0)
+    call_command("relay_outbox", older_than=0, stdout=io.StringIO())
     return True
 
 
@@ -141,10 +173,13 @@ def tasks_without_receipt(wait_seconds):
     expected = committed_tasks()
     outbox = relay_outbox()
     deadline = time.monotonic() + wait_seconds
+    relayed = time.monotonic()
     while True:
         delivered = delivered_tasks()
         missing = expected if delivered is None else expected - delivered
         if not missing or delivered is None or time.monotonic() >= deadline:
             return sorted(missing), sorted(expected), outbox and delivered is not None
         time.sleep(1)
-        relay_outbox()
+        if time.monotonic() - relayed >= RELAY_EVERY:
+            relay_outbox()
+            relayed = time.monotonic()

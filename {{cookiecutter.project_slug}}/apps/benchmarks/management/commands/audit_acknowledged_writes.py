@@ -70,7 +70,7 @@ class Command(BaseCommand):
         try:
             self._step("starting PostgreSQL, two Redis servers, migrating", started)
             stack.start()
-            data = AuditData.from_json(stack.child("setup", "--seats", str(options["clients"])))
+            data = AuditData.from_json(stack.child("setup", "--seats", str(options["clients"] + 1)))
             self._step("starting the Celery worker and gunicorn (2 workers)", started)
             port = stack.serve()
             load = Load(port, data, clients=options["clients"], pause=options["pause"])
