@@ -35,8 +35,8 @@ def main(argv=None):
         missing, expected, outbox = records.tasks_without_receipt(args.wait)
         result = {
             "written": dict(records.written_counts()),
-            "tasks_expected": len(expected),
-            "tasks_missing": [list(pair) for pair in missing],
+            "tasks_expected": expected,
+            "tasks_missing": missing,
             "outbox": outbox,
         }
     args.out.write_text(json.dumps(result))

@@ -55,7 +55,7 @@ def compare(requests, written, tasks_missing, tasks_expected, outbox):
         figure("written more than once", requests, lambda request, rows: rows > 1),
     ]
     tasks = Figure("committed records' tasks without a delivery receipt", len(tasks_missing), tasks_expected)
-    tasks.examples = [f"{task} of record {pk}" for task, pk in tasks_missing[:5]]
+    tasks.examples = [f"{task} of record {pk}: {state}" for task, pk, state in tasks_missing[:5]]
     if not outbox:
         tasks.examples.insert(0, "the project has no task outbox with delivery receipts: no task is proven delivered")
     figures.append(tasks)

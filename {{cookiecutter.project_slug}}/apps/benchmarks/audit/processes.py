@@ -13,6 +13,7 @@ own, so that a kill reaches it and its children and nothing else.
 import json
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,7 +135,10 @@ class Stack:
             raise AuditError(f"gunicorn did not come up within {BOOT_SECONDS} s:\n{self.server.log_tail()}")
         return self.server.port
 
-    def stop(self):
+    def stop(self, logs_to=None):
+        """Stop everything; first copy the logs of gunicorn, the worker and the servers to ``logs_to``."""
+        if logs_to is not None:
+            self._copy_logs(Path(logs_to))
         for step in (
             lambda: self.server and self.server.stop(),
             lambda: self.worker and self.worker.stop(),
@@ -149,6 +153,19 @@ class Stack:
         for path in self.folder.glob("*"):
             path.unlink()
         self.folder.rmdir()
+
+    def _copy_logs(self, folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        logs = {"celery.log": self.folder / "celery.log"}
+        if self.server is not None:
+            logs["gunicorn.log"] = Path(self.server.log.name)
+        for name, server in (("postgres.log", self.postgres), ("redis-locks.log", self.locks),
+                             ("redis-broker.log", self.broker)):  # fmt: skip
+            if server is not None:
+                logs[name] = server.log
+        for name, path in logs.items():
+            if path.exists():
+                shutil.copyfile(path, folder / name)
 
     def manage(self, *args):
         return self._run([sys.executable, "manage.py", *args])

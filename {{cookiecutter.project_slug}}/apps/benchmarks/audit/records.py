@@ -5,7 +5,7 @@ creates or changes, so the database can be asked what each request wrote: the nu
 carrying its marker. The database belongs to the audit alone (a server it started and migrated),
 so every row found is one of the run's.
 
-The only code that knows the task outbox and its delivery receipts is ``delivered_tasks`` and
+The only code that knows the task outbox and its delivery receipts is ``task_states`` and
 ``relay_outbox``: the rest of the audit speaks of (task, record) pairs.
 """
 
@@ -148,37 +148,49 @@ def relay_outbox():
     return True
 
 
-def delivered_tasks():
-    """The (task, first argument) pairs with a delivery receipt; ``None`` when the project has no outbox.
+def task_states():
+    """``{(task, first argument): state}`` of every outbox message; ``None`` when the project has no outbox.
 
-    An outbox message (``OutboxMessage``: ``task_name``, ``args``) is delivered when the
-    idempotent task wrote its ``DeliveryReceipt`` (``message_id`` = the message's id).
+    An outbox message (``OutboxMessage``: ``task_name``, ``args``, ``published_at``) is
+    "delivered" when the idempotent task wrote its ``DeliveryReceipt`` (``message_id`` = the
+    message's id), else "published" or "not published".
     """
     try:
         from apps.core.models import DeliveryReceipt, OutboxMessage
     except ImportError:
         return None
-    received = DeliveryReceipt.objects.values("message_id")
-    messages = OutboxMessage.objects.filter(id__in=received).values_list("task_name", "args")
-    return {(task_name.rpartition(".")[2], (list(args or []) or [None])[0]) for task_name, args in messages}
+    received = set(DeliveryReceipt.objects.values_list("message_id", flat=True))
+    states = {}
+    for pk, task_name, args, published_at in OutboxMessage.objects.values_list(
+        "pk", "task_name", "args", "published_at"
+    ):
+        pair = (task_name.rpartition(".")[2], (list(args or []) or [None])[0])
+        state = "delivered" if pk in received else "published" if published_at else "not published"
+        if states.get(pair) != "delivered":
+            states[pair] = state
+    return states
 
 
 def tasks_without_receipt(wait_seconds):
     """Relay the outbox, then wait (bounded) for every committed record's task to have its receipt.
 
-    Returns ``(missing, expected, outbox)``: the pairs still without a receipt, all the pairs the
-    committed records need, and whether the project has an outbox at all (without one, no task
-    can be proven delivered, and every expected pair is missing).
+    Returns ``(missing, expected, outbox)``: ``[task, record, state]`` of each task still without a
+    receipt, the number of tasks the committed records need, and whether the project has an
+    outbox at all (without one, no task can be proven delivered: every expected task is missing).
     """
     expected = committed_tasks()
     outbox = relay_outbox()
     deadline = time.monotonic() + wait_seconds
     relayed = time.monotonic()
     while True:
-        delivered = delivered_tasks()
-        missing = expected if delivered is None else expected - delivered
-        if not missing or delivered is None or time.monotonic() >= deadline:
-            return sorted(missing), sorted(expected), outbox and delivered is not None
+        states = task_states()
+        missing = [
+            [task, pk, "no outbox" if states is None else states.get((task, pk), "not in the outbox")]
+            for task, pk in sorted(expected)
+            if states is None or states.get((task, pk)) != "delivered"
+        ]
+        if not missing or states is None or time.monotonic() >= deadline:
+            return missing, len(expected), outbox and states is not None
         time.sleep(1)
         if time.monotonic() - relayed >= RELAY_EVERY:
             relay_outbox()

@@ -58,7 +58,7 @@ def test_a_retry_that_wrote_again_or_answers_an_error_for_a_written_record_is_co
 
 
 def test_tasks_without_receipt_and_a_project_without_outbox_fail():
-    figures = compare([], {}, [("notify_vendor", 7)], 3, outbox=False)
+    figures = compare([], {}, [("notify_vendor", 7, "published")], 3, outbox=False)
     tasks = figures[-1]
     assert (tasks.count, tasks.of, tasks.ok) == (1, 3, False)
     assert "no task outbox" in tasks.examples[0]
@@ -70,7 +70,7 @@ def test_every_answer_under_faults_says_what_the_database_holds(tmp_path):
     path = tmp_path / "audit.json"
     out = io.StringIO()
     try:
-        call_command("audit_acknowledged_writes", json_path=str(path), stdout=out)
+        call_command("audit_acknowledged_writes", wait=40, json_path=str(path), logs=str(tmp_path / "logs"), stdout=out)
     except CommandError as error:
         pytest.fail(f"{error}\n{out.getvalue()}")
     report = json.loads(path.read_text())

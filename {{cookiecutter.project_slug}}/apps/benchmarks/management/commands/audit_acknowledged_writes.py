@@ -62,6 +62,7 @@ class Command(BaseCommand):
             default=0.25,
             help="each client's pause between requests; default 0.25",
         )
+        parser.add_argument("--logs", default="", help="copy the logs of every process it started to this folder")
         parser.add_argument("--json", dest="json_path", default="", help="also write the figures to this JSON file")
 
     def handle(self, *args, **options):
@@ -82,7 +83,7 @@ class Command(BaseCommand):
         except AuditError as error:
             raise CommandError(str(error)) from error
         finally:
-            stack.stop()
+            stack.stop(logs_to=options["logs"] or None)
         figures = compare(
             load.requests, result["written"], result["tasks_missing"], result["tasks_expected"], result["outbox"]
         )
