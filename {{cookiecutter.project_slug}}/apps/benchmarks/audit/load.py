@@ -188,6 +188,8 @@ class Load:
             for pause in (0.0, *RETRY_PAUSES):
                 time.sleep(pause)
                 request.attempts.append(post(self.port, request))
+                if len(request.attempts) == 1:
+                    request.phase = self.phase  # what was under way when the first answer came (or did not)
                 if request.answer or self._stop.is_set():
                     break
         finally:
