@@ -22,7 +22,7 @@ CELERY_TASK_ACKS_LATE = True
 # kombu looks for messages to restore every unacked_restore_interval seconds, but scans only on
 # every unacked_restore_throttle-th look (10 s x 10 by default): every 2 s here.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("AUDIT_BROKER_VISIBILITY_TIMEOUT", default=10),
+    "visibility_timeout": 10,
     "unacked_restore_interval": 2,
     "unacked_restore_throttle": 1,
 }
