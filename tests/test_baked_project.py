@@ -255,3 +255,28 @@ def test_embedded_services_start_on_their_own_ports_and_leave_nothing_behind():
         assert server.process.poll() is not None
         assert not server.folder.exists()
         assert not embedded.answers(server.url)
+
+
+def test_an_embedded_server_halted_comes_back_on_its_port_with_its_data():
+    """What the acknowledged-writes audit relies on to stop PostgreSQL and Redis under its load."""
+    import psycopg
+
+    embedded = load_embedded_services()
+    services = embedded.TestServices(None, None).start()
+    postgres, redis_server = services.started
+    try:
+        url = f"{services.postgres_url}/postgres"
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("create table kept (n int)")
+            connection.execute("insert into kept values (7)")
+        for server in (postgres, redis_server):
+            port = server.port
+            server.halt()
+            assert not embedded.answers(server.url)
+            server.resume()
+            assert server.port == port and embedded.answers(server.url)
+        with psycopg.connect(url) as connection:
+            assert connection.execute("select n from kept").fetchone() == (7,)
+    finally:
+        services.stop()
+    assert not postgres.folder.exists() and not redis_server.folder.exists()

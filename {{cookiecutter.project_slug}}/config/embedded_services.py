@@ -133,6 +133,29 @@ class _Server:
                 self._kill()
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def halt(self, signum=None):
+        """Stop the server (its stop signal, or ``signum``) and keep its data and port for ``resume()``.
+
+        For fault tests: a server that goes away under its clients and comes back where it was.
+        """
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signum or self.stop_signal)
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self._kill()
+
+    def resume(self):
+        """Start the halted server again on the same port with the same data; wait until it answers."""
+        self.process = self._spawn()
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline and self.process.poll() is None:
+            if self._ready():
+                return self
+            time.sleep(0.1)
+        log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+        raise EmbeddedServiceError(f"the embedded {self.name} did not start again; its log ({self.log}):\n{log}")
+
     def _kill(self):
         if self.process.poll() is None:
             self.process.kill()
