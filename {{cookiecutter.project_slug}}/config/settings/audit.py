@@ -22,8 +22,12 @@ CELERY_TASK_ACKS_LATE = True
 # kombu looks for messages to restore every unacked_restore_interval seconds, but scans only on
 # every unacked_restore_throttle-th look (10 s x 10 by default): every 2 s here.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
     "visibility_timeout": 10,
     "unacked_restore_interval": 2,
     "unacked_restore_throttle": 1,
 }
+# A published task without a receipt 15 s on was lost (its worker killed after the broker's 10 s):
+# the relay publishes it again.
+OUTBOX_REDELIVER_AFTER = 15
 LOGGING["root"]["level"] = env("DJANGO_LOG_LEVEL", default="WARNING")  # noqa: F405

@@ -32,12 +32,11 @@ def main(argv=None):
         result = records.make_audit_data(args.seats).as_json()
         records.install_holds()
     else:
-        missing, expected, outbox = records.tasks_without_receipt(args.wait)
+        missing, expected = records.tasks_without_receipt(args.wait)
         result = {
             "written": dict(records.written_counts()),
             "tasks_expected": expected,
             "tasks_missing": missing,
-            "outbox": outbox,
         }
     args.out.write_text(json.dumps(result))
     return 0

@@ -31,7 +31,7 @@ def _example(request, written):
     return f"{request.kind} during {request.phase!r}: answers [{answers}], rows written {written}; {detail}"
 
 
-def compare(requests, written, tasks_missing, tasks_expected, outbox):
+def compare(requests, written, tasks_missing, tasks_expected):
     """The figures of the audit: ``written`` maps a marker to its row count (from the database)."""
     answered = [request for request in requests if not request.first_lost]
     lost = [request for request in requests if request.first_lost]
@@ -56,7 +56,5 @@ def compare(requests, written, tasks_missing, tasks_expected, outbox):
     ]
     tasks = Figure("committed records' tasks without a delivery receipt", len(tasks_missing), tasks_expected)
     tasks.examples = [f"{task} of record {pk}: {state}" for task, pk, state in tasks_missing[:5]]
-    if not outbox:
-        tasks.examples.insert(0, "the project has no task outbox with delivery receipts: no task is proven delivered")
     figures.append(tasks)
     return figures

@@ -14,13 +14,14 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.db import connections
 from rest_framework.authtoken.models import Token
 
 from apps.activity.models import AssetLog
 from apps.activity.services import create_asset
 from apps.attendance.models import PeopleEventlog
+from apps.core.models import DeliveryReceipt, OutboxMessage
 from apps.core.services.transaction_manager import atomic_view_operation, get_current_db_name
 from apps.peoples.services import create_person
 from apps.work_order_management.models import WorkOrder, WorkPermit
@@ -141,24 +142,20 @@ def committed_tasks():
 
 
 def relay_outbox():
-    """Publish every message the outbox holds unpublished (``manage.py relay_outbox``); False without one."""
-    if "relay_outbox" not in get_commands():
-        return False
+    """Publish what the outbox still holds: pending messages, and published ones left without a receipt.
+
+    Lost messages are published again after ``OUTBOX_REDELIVER_AFTER`` seconds (the audit's settings
+    keep it just above the broker's visibility timeout).
+    """
     call_command("relay_outbox", older_than=0, stdout=io.StringIO())
-    return True
 
 
 def task_states():
-    """``{(task, first argument): state}`` of every outbox message; ``None`` when the project has no outbox.
+    """``{(task, first argument): state}`` of every outbox message.
 
-    An outbox message (``OutboxMessage``: ``task_name``, ``args``, ``published_at``) is
-    "delivered" when the idempotent task wrote its ``DeliveryReceipt`` (``message_id`` = the
-    message's id), else "published" or "not published".
+    A message is "delivered" when its idempotent task wrote its ``DeliveryReceipt`` (``message_id``
+    = the message's id), else "published" or "not published".
     """
-    try:
-        from apps.core.models import DeliveryReceipt, OutboxMessage
-    except ImportError:
-        return None
     received = set(DeliveryReceipt.objects.values_list("message_id", flat=True))
     states = {}
     for pk, task_name, args, published_at in OutboxMessage.objects.values_list(
@@ -174,23 +171,22 @@ def task_states():
 def tasks_without_receipt(wait_seconds):
     """Relay the outbox, then wait (bounded) for every committed record's task to have its receipt.
 
-    Returns ``(missing, expected, outbox)``: ``[task, record, state]`` of each task still without a
-    receipt, the number of tasks the committed records need, and whether the project has an
-    outbox at all (without one, no task can be proven delivered: every expected task is missing).
+    Returns ``(missing, expected)``: ``[task, record, state]`` of each task still without a
+    receipt, and the number of tasks the committed records need.
     """
     expected = committed_tasks()
-    outbox = relay_outbox()
+    relay_outbox()
     deadline = time.monotonic() + wait_seconds
     relayed = time.monotonic()
     while True:
         states = task_states()
         missing = [
-            [task, pk, "no outbox" if states is None else states.get((task, pk), "not in the outbox")]
+            [task, pk, states.get((task, pk), "not in the outbox")]
             for task, pk in sorted(expected)
-            if states is None or states.get((task, pk)) != "delivered"
+            if states.get((task, pk)) != "delivered"
         ]
-        if not missing or states is None or time.monotonic() >= deadline:
-            return missing, len(expected), outbox and states is not None
+        if not missing or time.monotonic() >= deadline:
+            return missing, len(expected)
         time.sleep(1)
         if time.monotonic() - relayed >= RELAY_EVERY:
             relay_outbox()

@@ -84,9 +84,7 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         finally:
             stack.stop(logs_to=options["logs"] or None)
-        figures = compare(
-            load.requests, result["written"], result["tasks_missing"], result["tasks_expected"], result["outbox"]
-        )
+        figures = compare(load.requests, result["written"], result["tasks_missing"], result["tasks_expected"])
         self._report(load.requests, events, figures, started)
         if options["json_path"]:
             report = {
