@@ -16,7 +16,10 @@ The same view serves two kinds of caller:
 An edit form of a versioned record carries the version it was rendered with in a hidden
 ``version`` field; ``handle_valid_form`` passes ``form.expected_version`` to the service, which
 refuses the edit when the row has moved on since (409, with the current values: someone else
-saved it while this form was open).
+saved it while this form was open). It passes the record's key, not the form's copy, and only
+the fields the person changed (``form.changes()``): the service re-reads the row under its lock.
+Where a record has fields that are set once (a code, a site), the edit route uses
+``edit_form_class``, which leaves them out.
 
 Access (``apps.core.access``): the object of an edit route is looked up among the user's
 client's rows (another client's is a 404), the form's choices are scoped the same way, and the
@@ -65,9 +68,14 @@ class AtomicFormView(LoginRequiredMixin, View):
     """GET shows the form; POST validates it and runs ``handle_valid_form`` in one transaction."""
 
     form_class = None
+    #: The form of an edit route, when it differs from the creation form; None: ``form_class``.
+    edit_form_class = None
     model = None
     template_name = "core/form.html"
+    #: The page's title on the creation route; None: "New <record name>".
     title = None
+    #: What the record is called on the page and in messages; None: the model's verbose name.
+    record_name = None
     #: Label of the submit button.
     submit_label = "Save"
     #: The permission the view needs; None: ``add`` on a create route, ``change`` on an edit route.
@@ -93,10 +101,14 @@ class AtomicFormView(LoginRequiredMixin, View):
             kwargs["instance"] = instance
         return kwargs
 
-    def get_form(self, data=None, instance=None):
-        if self.form_class is None:
+    def get_form_class(self, instance):
+        form_class = self.edit_form_class if instance is not None and self.edit_form_class else self.form_class
+        if form_class is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a form_class.")
-        form = self.form_class(data=data, **self.get_form_kwargs(instance))
+        return form_class
+
+    def get_form(self, data=None, instance=None):
+        form = self.get_form_class(instance)(data=data, **self.get_form_kwargs(instance))
         if isinstance(instance, VersionedModel):
             form.fields["version"] = forms.IntegerField(
                 widget=forms.HiddenInput, initial=instance.version, required=False, min_value=1
@@ -115,11 +127,13 @@ class AtomicFormView(LoginRequiredMixin, View):
             return nullcontext()
         return atomic_view_operation(durable=True)
 
+    def get_record_name(self):
+        return str(self.record_name or self.model._meta.verbose_name)
+
     def get_title(self, instance):
-        if self.title:
-            return self.title
-        name = self.model._meta.verbose_name
-        return f"Edit {name}" if instance is not None else f"New {name}"
+        if instance is not None:
+            return f"Edit {self.get_record_name()} {instance}"
+        return self.title or f"New {self.get_record_name()}"
 
     def get_context_data(self, form, instance):
         return {"form": form, "title": self.get_title(instance), "object": instance, "submit_label": self.submit_label}
@@ -217,6 +231,6 @@ class AtomicFormView(LoginRequiredMixin, View):
             return JsonResponse(body, status=201 if created else 200)
         if message is None:
             verb = "created" if created else "saved"
-            message = f"{self.model._meta.verbose_name.capitalize()} “{record}” {verb}."
+            message = f"{self.get_record_name().capitalize()} “{record}” {verb}."
         messages.success(self.request, message)
         return HttpResponseRedirect(self.get_success_url(record), status=303)
