@@ -32,6 +32,6 @@ class PeopleListView(RecordListView):
 
 class PeopleDetailView(RecordDetailView):
     model = People
-    template_name = "peoples/people_detail.html"
+    update_url_name = "peoples:people-update"
     fields = ("peoplecode", "username", "email", "mobno", "client", "site", "is_active", "organizational.location")
     list_select_related = ("client", "site", "organizational")

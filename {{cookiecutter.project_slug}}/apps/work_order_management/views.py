@@ -6,7 +6,7 @@ from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
 from apps.core.views.pages import RecordDetailView, RecordListView
 
-from .forms import CHECKLIST_PREFIX, VendorForm, WorkOrderForm, WorkPermitForm
+from .forms import CHECKLIST_PREFIX, VendorForm, WorkOrderChangeForm, WorkOrderForm, WorkPermitForm
 from .models import PermitApproval, Vendor, WorkOrder, WorkPermit
 from .services import (
     create_vendor,
@@ -37,13 +37,22 @@ class VendorFormView(AtomicFormView):
 class WorkOrderFormView(AtomicFormView):
     model = WorkOrder
     form_class = WorkOrderForm
-    title = "New work order"
-    # create_work_order numbers the order under its client's lock, then opens the transaction.
-    service_takes_locks = True
+    edit_form_class = WorkOrderChangeForm
+
+    @property
+    def service_takes_locks(self):
+        """create_work_order numbers the order under its client's lock, then opens the transaction."""
+        return "pk" not in self.kwargs
 
     def handle_valid_form(self, form, request, create):
-        workorder = create_work_order(author=request.user, **form.cleaned_data)
-        return self.done(workorder, data={"number": workorder.number})
+        if create:
+            workorder = create_work_order(author=request.user, **form.cleaned_data)
+            return self.done(workorder, data={"number": workorder.number})
+        # The order is re-read under its row lock; the form's copy only names it.
+        workorder = update_work_order(
+            author=request.user, workorder=form.instance.pk, expected_version=form.expected_version, **form.changes()
+        )
+        return self.done(workorder, created=False, data={"number": workorder.number, "version": workorder.version})
 
 
 class WorkPermitFormView(AtomicFormView):
@@ -85,6 +94,7 @@ class VendorListView(RecordListView):
 
 class VendorDetailView(RecordDetailView):
     model = Vendor
+    update_url_name = "work_order_management:vendor-update"
     fields = ("code", "name", "email", "mobno", "address", "enable", "site")
     list_select_related = ("site",)
 
@@ -101,6 +111,7 @@ class WorkOrderListView(RecordListView):
 class WorkOrderDetailView(RecordDetailView):
     model = WorkOrder
     template_name = "work_order_management/workorder_detail.html"
+    update_url_name = "work_order_management:workorder-update"
     fields = ("workstatus", "priority", "description", "vendor", "asset", "site", "plandatetime", "expirydatetime")
     list_select_related = ("vendor", "asset", "site")
 
