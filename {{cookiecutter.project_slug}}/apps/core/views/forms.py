@@ -64,6 +64,15 @@ def wants_json(request):
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
+def _shown(record, name):
+    """A field's value as a person reads it: a choice by its label, a related record by its name."""
+    display = getattr(record, f"get_{name}_display", None)
+    value = display() if callable(display) else getattr(record, name, None)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
+
+
 class AtomicFormView(LoginRequiredMixin, View):
     """GET shows the form; POST validates it and runs ``handle_valid_form`` in one transaction."""
 
@@ -195,12 +204,17 @@ class AtomicFormView(LoginRequiredMixin, View):
         form = self.get_form(data=data, instance=instance)
         form.is_valid()
         form.add_error(None, str(exc))
-        current = [(form.fields[name].label or name, value) for name, value in (payload.get("current") or {}).items()]
+        record = self.current_record(exc)
+        current = [(form.fields[name].label or name, _shown(record, name)) for name in payload.get("current") or ()]
         return self.render_form(form, instance, status=409, current_values=current)
+
+    def current_record(self, exc):
+        """The record as it is saved now (the one the refusal read, else read again)."""
+        return exc.record or self.model._default_manager.filter(pk=exc.pk).first()
 
     def stale_version_payload(self, form, exc):
         """Why the edit was refused, with the record's current values for the fields of the form."""
-        current = exc.record or self.model._default_manager.filter(pk=exc.pk).first()
+        current = self.current_record(exc)
         # Never a password (not even its hash): only what the form shows.
         names = [
             name

@@ -111,3 +111,16 @@ def test_a_second_edit_from_the_same_version_shows_what_is_saved_now_and_keeps_t
     assert f'name="version" value="{record.version + 1}"' in page  # saving again is a deliberate overwrite
     stored = type(record)._base_manager.get(pk=record.pk)
     assert (getattr(stored, field), stored.version) == ("First edit", record.version + 1)
+
+
+def test_what_is_saved_now_is_shown_as_a_person_reads_it(web_client, records):
+    workorder = records["workorder"]
+    url = reverse("work_order_management:workorder-update", args=[workorder.pk])
+    shown = as_submitted(web_client.get(url).context["form"])
+    assert web_client.post(url, {**shown, "priority": "HIGH"}, **BROWSER).status_code == 303
+
+    stale = web_client.post(url, {**shown, "description": "Too late"}, **BROWSER)
+
+    assert stale.status_code == 409
+    current = dict(stale.context["current_values"])
+    assert (current["Priority"], current["Vendor"]) == ("High", workorder.vendor)
