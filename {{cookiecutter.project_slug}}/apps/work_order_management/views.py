@@ -37,17 +37,24 @@ class VendorFormView(AtomicFormView):
 class WorkOrderFormView(AtomicFormView):
     model = WorkOrder
     form_class = WorkOrderForm
-    edit_form_class = WorkOrderChangeForm
-
-    @property
-    def service_takes_locks(self):
-        """create_work_order numbers the order under its client's lock, then opens the transaction."""
-        return "pk" not in self.kwargs
+    # create_work_order numbers the order under its client's lock, then opens the transaction.
+    service_takes_locks = True
 
     def handle_valid_form(self, form, request, create):
-        if create:
-            workorder = create_work_order(author=request.user, **form.cleaned_data)
-            return self.done(workorder, data={"number": workorder.number})
+        workorder = create_work_order(author=request.user, **form.cleaned_data)
+        return self.done(workorder, data={"number": workorder.number})
+
+
+class WorkOrderEditView(WorkOrderFormView):
+    """Change a work order's description, vendor, asset, priority or dates; its status moves with buttons.
+
+    ``update_work_order`` takes no lock, only the order's row lock: it runs in the view's transaction.
+    """
+
+    form_class = WorkOrderChangeForm
+    service_takes_locks = False
+
+    def handle_valid_form(self, form, request, create):
         # The order is re-read under its row lock; the form's copy only names it.
         workorder = update_work_order(
             author=request.user, workorder=form.instance.pk, expected_version=form.expected_version, **form.changes()
