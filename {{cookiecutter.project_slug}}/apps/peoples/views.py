@@ -16,7 +16,7 @@ class PeopleFormView(AtomicFormView):
             return self.done(person)
         # The person is re-read under its row lock; the form's copy only names it.
         person = update_person(
-            author=request.user, person=form.instance.pk, expected_version=form.expected_version, **form.cleaned_data
+            author=request.user, person=form.instance.pk, expected_version=form.expected_version, **form.changes()
         )
         return self.done(person, created=False)
 

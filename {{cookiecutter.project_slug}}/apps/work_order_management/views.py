@@ -29,7 +29,7 @@ class VendorFormView(AtomicFormView):
             return self.done(vendor, data={"code": vendor.code})
         # The vendor is re-read under its row lock; the form's copy only names it.
         vendor = update_vendor(
-            author=request.user, vendor=form.instance.pk, expected_version=form.expected_version, **form.cleaned_data
+            author=request.user, vendor=form.instance.pk, expected_version=form.expected_version, **form.changes()
         )
         return self.done(vendor, created=False, data={"version": vendor.version})
 

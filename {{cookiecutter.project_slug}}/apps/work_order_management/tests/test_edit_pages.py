@@ -124,3 +124,27 @@ def test_what_is_saved_now_is_shown_as_a_person_reads_it(web_client, records):
     assert stale.status_code == 409
     current = dict(stale.context["current_values"])
     assert (current["Priority"], current["Vendor"]) == ("High", workorder.vendor)
+
+
+def test_a_person_renamed_on_the_edit_page_keeps_the_profile_the_form_did_not_touch(
+    web_client, author, client_bt, site_bt
+):
+    from apps.peoples.services import create_person
+
+    person = create_person(
+        author=author, username="gil", peoplecode="GIL01", peoplename="Gil", client=client_bt, site=site_bt,
+        gender="F", dateofbirth=datetime.date(1990, 4, 1), location="Plant room",
+    )  # fmt: skip
+    url = reverse("peoples:people-update", args=[person.pk])
+    shown = as_submitted(web_client.get(url).context["form"])
+    assert (shown["gender"], shown["dateofbirth"], shown["location"]) == (["F"], "1990-04-01", "Plant room")
+
+    answer = web_client.post(url, {**shown, "peoplename": "Gil Renamed"}, **BROWSER)
+
+    assert answer.status_code == 303, answer.content.decode()[:2000]
+    person.refresh_from_db()
+    person.profile.refresh_from_db()
+    person.organizational.refresh_from_db()
+    assert person.peoplename == "Gil Renamed"
+    assert (person.profile.gender, person.profile.dateofbirth) == ("F", datetime.date(1990, 4, 1))
+    assert person.organizational.location == "Plant room"
