@@ -644,6 +644,70 @@ ROUTES = [
         lambda w, k: {"code": w[k]["vendor"].code, "name": "Renamed", "enable": "on"},
         surface=PAGE,
     ),  # fmt: skip
+    # Edit pages: the roles of the API's PATCH of the same record.
+    row("work_order_management:workorder-update", "get", {S}, 200, DETAIL, "workorder", surface=PAGE),
+    row(
+        "work_order_management:workorder-update",
+        "post",
+        {S},
+        200,
+        DETAIL,
+        "workorder",
+        lambda w, k: {"description": "Changed", "vendor": w[k]["vendor"].pk, "priority": "HIGH"},
+        surface=PAGE,
+    ),  # fmt: skip
+    row("activity:asset-update", "get", {S}, 200, DETAIL, "asset", surface=PAGE),
+    row(
+        "activity:asset-update",
+        "post",
+        {S},
+        200,
+        DETAIL,
+        "asset",
+        lambda w, k: {"assetname": "Renamed", "location": "Roof", "enable": "on"},
+        surface=PAGE,
+    ),  # fmt: skip
+    row("activity:job-update", "get", {S}, 200, DETAIL, "job", surface=PAGE),
+    row(
+        "activity:job-update",
+        "post",
+        {S},
+        200,
+        DETAIL,
+        "job",
+        lambda w, k: {
+            "jobname": "Renamed",
+            "frequency": "WEEKLY",
+            "fromdate": WHEN.isoformat(),
+            "uptodate": (WHEN + datetime.timedelta(days=20)).isoformat(),
+            "planduration": 45,
+            "gracetime": 0,
+        },
+        surface=PAGE,
+    ),  # fmt: skip
+    row("onboarding:site-update", "get", {C}, 200, DETAIL, "site", surface=PAGE),
+    row(
+        "onboarding:site-update",
+        "post",
+        {C},
+        200,
+        DETAIL,
+        "site",
+        lambda w, k: {"client": w[k]["client"].pk, "bucode": "HQ", "buname": "Renamed", "enable": "on"},
+        surface=PAGE,
+    ),  # fmt: skip
+    # A client is changed by platform staff alone; its own people see it (403), others do not (404).
+    row("onboarding:client-update", "get", set(), 200, DETAIL, "client", surface=PAGE),
+    row(
+        "onboarding:client-update",
+        "post",
+        set(),
+        200,
+        DETAIL,
+        "client",
+        lambda w, k: {"bucode": w[k]["client"].bucode, "buname": "Renamed", "enable": "on"},
+        surface=PAGE,
+    ),  # fmt: skip
 ]
 
 

@@ -16,6 +16,14 @@ class AssetForm(AtomicModelForm):
         fields = ["assetcode", "assetname", "category", "status", "location", "enable", "site"]
 
 
+class AssetChangeForm(AtomicModelForm):
+    """An edit of an asset's description: its code and site are set once, its status has its own form."""
+
+    class Meta:
+        model = Asset
+        fields = ["assetname", "category", "location", "enable"]
+
+
 class AssetStatusForm(AtomicModelForm):
     """A status change of an existing asset, with why it happened."""
 
@@ -37,7 +45,8 @@ class JobForm(AtomicModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["asset"].queryset = self.fields["asset"].queryset.filter(enable=True)
+        if "asset" in self.fields:
+            self.fields["asset"].queryset = self.fields["asset"].queryset.filter(enable=True)
 
     def clean(self):
         cleaned = super().clean()
@@ -45,3 +54,10 @@ class JobForm(AtomicModelForm):
         if fromdate and uptodate and uptodate <= fromdate:
             self.add_error("uptodate", "The schedule must end after it starts.")
         return cleaned
+
+
+class JobChangeForm(JobForm):
+    """An edit of a PPM job: it stays on its asset; its open occurrences are planned again when it is saved."""
+
+    class Meta(JobForm.Meta):
+        fields = ["jobname", "jobdesc", "people", "frequency", "fromdate", "uptodate", "planduration", "gracetime"]

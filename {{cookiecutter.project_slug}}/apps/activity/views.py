@@ -3,19 +3,25 @@ from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
 from apps.core.views.pages import RecordDetailView, RecordListView
 
-from .forms import AssetForm, AssetStatusForm, JobForm
+from .forms import AssetChangeForm, AssetForm, AssetStatusForm, JobChangeForm, JobForm
 from .models import Asset, Job, Jobneed
-from .services import change_asset_status, create_asset, create_job, transition_jobneed
+from .services import change_asset_status, create_asset, create_job, transition_jobneed, update_asset, update_job
 
 
 class AssetFormView(AtomicFormView):
     model = Asset
     form_class = AssetForm
-    title = "New asset"
+    edit_form_class = AssetChangeForm
 
     def handle_valid_form(self, form, request, create):
-        asset = create_asset(author=request.user, **form.cleaned_data)
-        return self.done(asset, data={"status": asset.status})
+        if create:
+            asset = create_asset(author=request.user, **form.cleaned_data)
+            return self.done(asset, data={"status": asset.status})
+        # The asset is re-read under its row lock; the form's copy only names it.
+        asset = update_asset(
+            author=request.user, asset=form.instance.pk, expected_version=form.expected_version, **form.changes()
+        )
+        return self.done(asset, created=False, data={"status": asset.status, "version": asset.version})
 
 
 class AssetStatusFormView(AtomicFormView):
@@ -38,13 +44,30 @@ class AssetStatusFormView(AtomicFormView):
 class JobFormView(AtomicFormView):
     model = Job
     form_class = JobForm
-    title = "New PPM job"
+    record_name = "PPM job"
     # create_job locks the asset's planning, then opens the transaction itself.
     service_takes_locks = True
 
     def handle_valid_form(self, form, request, create):
         job = create_job(author=request.user, **form.cleaned_data)
         return self.done(job, data={"jobneed_count": job.jobneeds.count()})
+
+
+class JobEditView(JobFormView):
+    """Change a PPM job; its occurrences nobody has started are planned again.
+
+    ``update_job`` locks the job's planning, then opens the transaction itself (a view of its own,
+    so that each view's write is the one service call its transaction analysis sees).
+    """
+
+    form_class = JobChangeForm
+
+    def handle_valid_form(self, form, request, create):
+        # The job is re-read under its lock and row lock; the form's copy only names it.
+        job = update_job(
+            author=request.user, job=form.instance.pk, expected_version=form.expected_version, **form.changes()
+        )
+        return self.done(job, created=False, data={"jobneed_count": job.jobneeds.count(), "version": job.version})
 
 
 # Pages
@@ -63,6 +86,7 @@ class AssetListView(RecordListView):
 class AssetDetailView(RecordDetailView):
     model = Asset
     template_name = "activity/asset_detail.html"
+    update_url_name = "activity:asset-update"
     fields = ("status", "assetname", "category", "site", "location", "enable")
     list_select_related = ("category__tatype", "site")
 
@@ -87,6 +111,7 @@ class JobListView(RecordListView):
 class JobDetailView(RecordDetailView):
     model = Job
     template_name = "activity/job_detail.html"
+    update_url_name = "activity:job-update"
     fields = ("asset", "people", "frequency", "fromdate", "uptodate", "planduration", "gracetime", "jobdesc")
     list_select_related = ("asset", "people")
 

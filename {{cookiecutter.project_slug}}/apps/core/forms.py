@@ -3,11 +3,17 @@
 Every ``ModelChoiceField`` of an ``AtomicModelForm`` offers only the rows the requesting user may
 see (``apps.core.access``): another client's key is refused as an invalid choice. A form built
 without a request (a task, a command: the system) is not scoped.
+
+An edit form hands its service only what the person changed (``changes()``), so that a field
+they left alone is not written back over a concurrent change to it.
 """
 
 from django import forms
 
 from apps.core.access.fields import scope_form_fields
+
+#: Fields whose shown value may be coarser than the stored one (a time to the minute).
+TEMPORAL_FIELDS = (forms.DateTimeField, forms.DateField, forms.TimeField)
 
 #: How browsers want date and time values in their native pickers.
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -34,6 +40,32 @@ class AtomicModelForm(forms.ModelForm):
         use_native_date_inputs(self)
         if request is not None:
             scope_form_fields(self.fields, request.user)
+
+    def changes(self):
+        """The cleaned values of the fields the person changed, by name.
+
+        A field counts as changed when its value differs from the record's as the form showed
+        it: a date-time shown to the minute and sent back untouched is not a change, even when
+        the stored value has seconds. The hidden ``version`` is the edit's precondition, not a
+        change.
+        """
+        changed = {}
+        for name in self.changed_data:
+            if name == "version" or name not in self.cleaned_data:
+                continue
+            if isinstance(self.fields[name], TEMPORAL_FIELDS) and self._shown_unchanged(name):
+                continue
+            changed[name] = self.cleaned_data[name]
+        return changed
+
+    def _shown_unchanged(self, name):
+        """True when the submitted value of ``name`` reads as the record's value did in the form."""
+        field = self.fields[name]
+
+        def shown(value):
+            return field.widget.format_value(field.prepare_value(value))
+
+        return shown(self[name].initial) == shown(self.cleaned_data[name])
 
     def save(self, commit=True):
         raise NotImplementedError("Save through the app's service function, which holds the transaction.")

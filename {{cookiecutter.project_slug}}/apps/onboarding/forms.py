@@ -19,6 +19,12 @@ class SiteForm(AtomicModelForm):
         model = Bt
         fields = ["client", "bucode", "buname", "address", "enable"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            # A site's client is its parent: an edit starts from the one it has.
+            self.initial.setdefault("client", self.instance.parent_id)
+
 
 class SuperTypeAssistForm(AtomicModelForm):
     class Meta:

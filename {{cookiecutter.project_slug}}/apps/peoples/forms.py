@@ -36,6 +36,18 @@ class PeopleForm(AtomicModelForm):
             self.fields["roles"].initial = sorted(
                 self.instance.groups.filter(name__in=Role.values).values_list("name", flat=True)
             )
+            self._start_from_details(self.instance)
+
+    def _start_from_details(self, person):
+        """An edit shows the person's profile and organizational details as they are saved."""
+        for related, names in (
+            ("profile", ("gender", "dateofbirth", "dateofjoin")),
+            ("organizational", ("department", "designation", "location")),
+        ):
+            details = getattr(person, related, None)
+            if details is not None:
+                for name in names:
+                    self.initial.setdefault(name, getattr(details, name))
 
     def clean(self):
         cleaned = super().clean()

@@ -16,7 +16,7 @@ class PeopleFormView(AtomicFormView):
             return self.done(person)
         # The person is re-read under its row lock; the form's copy only names it.
         person = update_person(
-            author=request.user, person=form.instance.pk, expected_version=form.expected_version, **form.cleaned_data
+            author=request.user, person=form.instance.pk, expected_version=form.expected_version, **form.changes()
         )
         return self.done(person, created=False)
 
@@ -32,6 +32,6 @@ class PeopleListView(RecordListView):
 
 class PeopleDetailView(RecordDetailView):
     model = People
-    template_name = "peoples/people_detail.html"
+    update_url_name = "peoples:people-update"
     fields = ("peoplecode", "username", "email", "mobno", "client", "site", "is_active", "organizational.location")
     list_select_related = ("client", "site", "organizational")

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 from apps.core.forms import AtomicModelForm
 from apps.onboarding.models import Bt
@@ -27,7 +28,11 @@ class WorkOrderForm(AtomicModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["vendor"].queryset = self.fields["vendor"].queryset.filter(enable=True)
+        # Enabled vendors, and the order's own (kept until someone chooses another).
+        offered = Q(enable=True)
+        if self.instance.vendor_id is not None:
+            offered |= Q(pk=self.instance.vendor_id)
+        self.fields["vendor"].queryset = self.fields["vendor"].queryset.filter(offered)
 
     def clean(self):
         cleaned = super().clean()
@@ -35,6 +40,15 @@ class WorkOrderForm(AtomicModelForm):
         if plan and expiry and expiry < plan:
             self.add_error("expirydatetime", "A work order cannot expire before it is planned.")
         return cleaned
+
+
+class WorkOrderChangeForm(WorkOrderForm):
+    """An edit of a work order: it stays at its site; its status moves with the workflow buttons."""
+
+    site = None
+
+    class Meta(WorkOrderForm.Meta):
+        fields = ["description", "vendor", "asset", "priority", "plandatetime", "expirydatetime"]
 
 
 class ChecklistRowForm(forms.Form):

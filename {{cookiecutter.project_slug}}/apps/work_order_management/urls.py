@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.WorkOrderListView.as_view(), name="workorder-list"),
     path("new/", views.WorkOrderFormView.as_view(), name="workorder-create"),
     path("<int:pk>/", views.WorkOrderDetailView.as_view(), name="workorder-detail"),
+    path("<int:pk>/edit/", views.WorkOrderEditView.as_view(), name="workorder-update"),
     path("<int:pk>/status/", views.WorkOrderStatusView.as_view(), name="workorder-status"),
     path("<int:pk>/dispatch/", views.WorkOrderDispatchView.as_view(), name="workorder-dispatch"),
     path("vendors/", views.VendorListView.as_view(), name="vendor-list"),

@@ -6,7 +6,7 @@ from apps.core.views.actions import RecordActionView
 from apps.core.views.forms import AtomicFormView
 from apps.core.views.pages import RecordDetailView, RecordListView
 
-from .forms import CHECKLIST_PREFIX, VendorForm, WorkOrderForm, WorkPermitForm
+from .forms import CHECKLIST_PREFIX, VendorForm, WorkOrderChangeForm, WorkOrderForm, WorkPermitForm
 from .models import PermitApproval, Vendor, WorkOrder, WorkPermit
 from .services import (
     create_vendor,
@@ -29,7 +29,7 @@ class VendorFormView(AtomicFormView):
             return self.done(vendor, data={"code": vendor.code})
         # The vendor is re-read under its row lock; the form's copy only names it.
         vendor = update_vendor(
-            author=request.user, vendor=form.instance.pk, expected_version=form.expected_version, **form.cleaned_data
+            author=request.user, vendor=form.instance.pk, expected_version=form.expected_version, **form.changes()
         )
         return self.done(vendor, created=False, data={"version": vendor.version})
 
@@ -37,13 +37,29 @@ class VendorFormView(AtomicFormView):
 class WorkOrderFormView(AtomicFormView):
     model = WorkOrder
     form_class = WorkOrderForm
-    title = "New work order"
     # create_work_order numbers the order under its client's lock, then opens the transaction.
     service_takes_locks = True
 
     def handle_valid_form(self, form, request, create):
         workorder = create_work_order(author=request.user, **form.cleaned_data)
         return self.done(workorder, data={"number": workorder.number})
+
+
+class WorkOrderEditView(WorkOrderFormView):
+    """Change a work order's description, vendor, asset, priority or dates; its status moves with buttons.
+
+    ``update_work_order`` takes no lock, only the order's row lock: it runs in the view's transaction.
+    """
+
+    form_class = WorkOrderChangeForm
+    service_takes_locks = False
+
+    def handle_valid_form(self, form, request, create):
+        # The order is re-read under its row lock; the form's copy only names it.
+        workorder = update_work_order(
+            author=request.user, workorder=form.instance.pk, expected_version=form.expected_version, **form.changes()
+        )
+        return self.done(workorder, created=False, data={"number": workorder.number, "version": workorder.version})
 
 
 class WorkPermitFormView(AtomicFormView):
@@ -85,6 +101,7 @@ class VendorListView(RecordListView):
 
 class VendorDetailView(RecordDetailView):
     model = Vendor
+    update_url_name = "work_order_management:vendor-update"
     fields = ("code", "name", "email", "mobno", "address", "enable", "site")
     list_select_related = ("site",)
 
@@ -101,6 +118,7 @@ class WorkOrderListView(RecordListView):
 class WorkOrderDetailView(RecordDetailView):
     model = WorkOrder
     template_name = "work_order_management/workorder_detail.html"
+    update_url_name = "work_order_management:workorder-update"
     fields = ("workstatus", "priority", "description", "vendor", "asset", "site", "plandatetime", "expirydatetime")
     list_select_related = ("vendor", "asset", "site")
 

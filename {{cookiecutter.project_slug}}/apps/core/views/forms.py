@@ -16,7 +16,10 @@ The same view serves two kinds of caller:
 An edit form of a versioned record carries the version it was rendered with in a hidden
 ``version`` field; ``handle_valid_form`` passes ``form.expected_version`` to the service, which
 refuses the edit when the row has moved on since (409, with the current values: someone else
-saved it while this form was open).
+saved it while this form was open). It passes the record's key, not the form's copy, and only
+the fields the person changed (``form.changes()``): the service re-reads the row under its lock.
+Where a record has fields that are set once (a code, a site), the edit route uses
+``edit_form_class``, which leaves them out.
 
 Access (``apps.core.access``): the object of an edit route is looked up among the user's
 client's rows (another client's is a 404), the form's choices are scoped the same way, and the
@@ -61,13 +64,27 @@ def wants_json(request):
     return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
+def _shown(record, name):
+    """A field's value as a person reads it: a choice by its label, a related record by its name."""
+    display = getattr(record, f"get_{name}_display", None)
+    value = display() if callable(display) else getattr(record, name, None)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
+
+
 class AtomicFormView(LoginRequiredMixin, View):
     """GET shows the form; POST validates it and runs ``handle_valid_form`` in one transaction."""
 
     form_class = None
+    #: The form of an edit route, when it differs from the creation form; None: ``form_class``.
+    edit_form_class = None
     model = None
     template_name = "core/form.html"
+    #: The page's title on the creation route; None: "New <record name>".
     title = None
+    #: What the record is called on the page and in messages; None: the model's verbose name.
+    record_name = None
     #: Label of the submit button.
     submit_label = "Save"
     #: The permission the view needs; None: ``add`` on a create route, ``change`` on an edit route.
@@ -93,10 +110,14 @@ class AtomicFormView(LoginRequiredMixin, View):
             kwargs["instance"] = instance
         return kwargs
 
-    def get_form(self, data=None, instance=None):
-        if self.form_class is None:
+    def get_form_class(self, instance):
+        form_class = self.edit_form_class if instance is not None and self.edit_form_class else self.form_class
+        if form_class is None:
             raise ImproperlyConfigured(f"{type(self).__name__} needs a form_class.")
-        form = self.form_class(data=data, **self.get_form_kwargs(instance))
+        return form_class
+
+    def get_form(self, data=None, instance=None):
+        form = self.get_form_class(instance)(data=data, **self.get_form_kwargs(instance))
         if isinstance(instance, VersionedModel):
             form.fields["version"] = forms.IntegerField(
                 widget=forms.HiddenInput, initial=instance.version, required=False, min_value=1
@@ -115,11 +136,13 @@ class AtomicFormView(LoginRequiredMixin, View):
             return nullcontext()
         return atomic_view_operation(durable=True)
 
+    def get_record_name(self):
+        return str(self.record_name or self.model._meta.verbose_name)
+
     def get_title(self, instance):
-        if self.title:
-            return self.title
-        name = self.model._meta.verbose_name
-        return f"Edit {name}" if instance is not None else f"New {name}"
+        if instance is not None:
+            return f"Edit {self.get_record_name()} {instance}"
+        return self.title or f"New {self.get_record_name()}"
 
     def get_context_data(self, form, instance):
         return {"form": form, "title": self.get_title(instance), "object": instance, "submit_label": self.submit_label}
@@ -181,12 +204,17 @@ class AtomicFormView(LoginRequiredMixin, View):
         form = self.get_form(data=data, instance=instance)
         form.is_valid()
         form.add_error(None, str(exc))
-        current = [(form.fields[name].label or name, value) for name, value in (payload.get("current") or {}).items()]
+        record = self.current_record(exc)
+        current = [(form.fields[name].label or name, _shown(record, name)) for name in payload.get("current") or ()]
         return self.render_form(form, instance, status=409, current_values=current)
+
+    def current_record(self, exc):
+        """The record as it is saved now (the one the refusal read, else read again)."""
+        return exc.record or self.model._default_manager.filter(pk=exc.pk).first()
 
     def stale_version_payload(self, form, exc):
         """Why the edit was refused, with the record's current values for the fields of the form."""
-        current = exc.record or self.model._default_manager.filter(pk=exc.pk).first()
+        current = self.current_record(exc)
         # Never a password (not even its hash): only what the form shows.
         names = [
             name
@@ -217,6 +245,6 @@ class AtomicFormView(LoginRequiredMixin, View):
             return JsonResponse(body, status=201 if created else 200)
         if message is None:
             verb = "created" if created else "saved"
-            message = f"{self.model._meta.verbose_name.capitalize()} “{record}” {verb}."
+            message = f"{self.get_record_name().capitalize()} “{record}” {verb}."
         messages.success(self.request, message)
         return HttpResponseRedirect(self.get_success_url(record), status=303)

@@ -10,6 +10,7 @@ import django_filters
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
+from django.urls import reverse
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -108,10 +109,23 @@ class RecordDetailView(ScopedPageMixin, DetailView):
 
     template_name = "core/detail.html"
     fields = ()
+    #: The URL name of the record's edit page; its "Edit" link shows to those who may use it.
+    update_url_name = None
+    #: The permission the edit page needs (a verb, a full permission name, or ``STAFF_ONLY``).
+    update_permission_verb = "change"
+
+    def get_update_url(self, record):
+        """The record's edit page, or None when there is none or the person's role may not edit it."""
+        if self.update_url_name is None:
+            return None
+        if not can(self.request.user, permission_name(self.model, self.update_permission_verb)):
+            return None
+        return reverse(self.update_url_name, args=[record.pk])
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         record = context["object"]
         context["title"] = f"{str(self.model._meta.verbose_name).capitalize()} {record}"
         context["facts"] = [(_label(self.model, path), _value(record, path)) for path in self.fields]
+        context["update_url"] = self.get_update_url(record)
         return context

@@ -1,7 +1,11 @@
-"""Two concurrent edits of one client or one site through the API keep both changes."""
+"""Two concurrent edits of one client or one site: through the API both changes are kept; from two
+edit pages opened at the same version, the second is refused and the first kept."""
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
+from apps.core.tests.forms import BROWSER, as_submitted
 from apps.onboarding.models import Bt
 from apps.peoples.tests.concurrency import (
     after,
@@ -29,3 +33,27 @@ def test_two_concurrent_api_edits_of_one_business_unit_keep_both_changes(author,
     assert address.value.status_code == 200, address.value.content
     stored = Bt.objects.get(pk=unit.pk)
     assert (stored.buname, stored.address) == ("Slow rename", "1 New Street")
+
+
+@pytest.mark.parametrize("kind", ["client", "site"])
+def test_two_edit_pages_opened_on_one_business_unit_let_the_second_learn_it_lost(author, client_bt, site_bt, kind):
+    unit = client_bt if kind == "client" else site_bt
+    url = reverse(f"onboarding:{kind}-update", args=[unit.pk])
+
+    def web():
+        client = Client()
+        client.force_login(author)
+        return client
+
+    shown = as_submitted(web().get(url).context["form"])  # both people opened the form at this version
+    with slow_updates("onboarding_bt", "NEW.buname = 'Slow rename'", 1.5):
+        renamed, moved = run_concurrently(
+            lambda: web().post(url, {**shown, "buname": "Slow rename"}, **BROWSER),
+            after(0.5, lambda: web().post(url, {**shown, "address": "1 New Street"}, **BROWSER)),
+        )
+
+    assert renamed.value.status_code == 303, renamed.value.content[:2000]
+    assert moved.value.status_code == 409, moved.value.content[:2000]
+    assert "What is saved now" in moved.value.content.decode()
+    stored = Bt.objects.get(pk=unit.pk)
+    assert (stored.buname, stored.address, stored.version) == ("Slow rename", "", unit.version + 1)

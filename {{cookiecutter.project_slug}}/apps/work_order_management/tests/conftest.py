@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 
 from apps.core.testing import RowCounts
@@ -116,3 +118,22 @@ def wom_rows():
     return lambda: RowCounts(
         Vendor, Approver, WorkOrder, WorkOrderSequence, WorkOrderHistory, WorkPermit, PermitApproval, WomDetails
     )
+
+
+@pytest.fixture
+def records(author, client_bt, site_bt, workorder, vendor, asset):
+    """One record of each kind that has an edit page, by kind; all of the test client, edited by ``author``."""
+    from apps.activity.services import create_job
+    from apps.peoples.services import create_person
+
+    start = datetime.datetime(2031, 3, 3, 8, 0, tzinfo=datetime.UTC)
+    job = create_job(
+        author=author, jobname="Inspect", asset=asset, fromdate=start, uptodate=start + datetime.timedelta(days=14)
+    )
+    person = create_person(
+        author=author, username="pat", peoplecode="PAT01", peoplename="Pat", client=client_bt, site=site_bt
+    )
+    return {
+        "workorder": workorder, "vendor": vendor, "person": person, "asset": asset, "job": job,
+        "site": site_bt, "client": client_bt,
+    }  # fmt: skip

@@ -2,7 +2,7 @@
 
 A technician checks in, starts and completes a job need and raises a permit with three checklist
 rows; its verifier verifies it; its approver approves it; a supervisor raises a work order,
-dispatches it and completes it; a person of client A opens every list and sees nothing of client
+edits it, dispatches it and completes it; a person of client A opens every list and sees nothing of client
 B. Every page reached is scanned with axe-core (no serious or critical violation) and kept as a
 screenshot in ``test-artifacts/``.
 """
@@ -203,6 +203,13 @@ def test_a_facility_teams_day_in_the_browser(live_server, team):
         supervisor.click("Save")
         order = WorkOrder.objects.get(description="Replace the filters of AHU-1")
         assert order.number in supervisor.text()
+        supervisor.click("Edit")
+        description = driver.find_element(By.NAME, "description")
+        description.clear()
+        description.send_keys("Replace the filters and the belts of AHU-1")
+        supervisor.click("Save")
+        assert f"Work order “{order.number}” saved." in supervisor.text()
+        assert WorkOrder.objects.get(pk=order.pk).description == "Replace the filters and the belts of AHU-1"
         supervisor.click("Dispatch to Fix-It Ltd (FIXIT)")
         supervisor.click("Mark in progress")
         supervisor.click("Mark completed")

@@ -2,12 +2,18 @@
 
 An empty submission writes nothing: a browser gets the form again (400, HTML) with an error next
 to each required field; a JSON caller gets 400 with the same fields. A GET shows the form.
+
+Every edit page, submitted as it was shown with one change: an invalid value comes back in the
+form (400) with the person's other input kept and the error by its field, and writes nothing; a
+valid change redirects to the record (303) with a message; a JSON caller gets 200 with the keys
+the creation answers with, and the new version.
 """
 
 import pytest
 from django.urls import reverse
 
 from apps.activity.models import Asset
+from apps.core.tests.forms import as_submitted
 
 BROWSER = {"HTTP_ACCEPT": "text/html,application/xhtml+xml,*/*;q=0.8"}
 FORMS = [
@@ -63,3 +69,123 @@ def test_the_asset_status_form_keeps_its_input_on_a_bad_status(web_client, autho
     assert page.status_code == 400
     assert "kept remark" in page.content.decode()
     assert Asset.objects.get(pk=asset.pk).status == Asset.Status.WORKING
+
+
+# Edit forms
+# ------------------------------------------------------------------------------
+
+#: Each edit page: the record it edits, a valid change, and an invalid submission as
+#: ``(kept, bad)``: a change that must come back in the form, and a field with a wrong value.
+EDIT_FORMS = [
+    (
+        "work_order_management:workorder-update", "workorder", {"description": "Change the belts too"},
+        ({"description": "Kept description"}, {"plandatetime": "2031-05-02T08:00", "expirydatetime": "2031-05-01"}),
+        "expirydatetime", {"number", "version"},
+    ),
+    (
+        "work_order_management:vendor-update", "vendor", {"name": "Fix-It Group"},
+        ({"name": "Kept name"}, {"code": ""}), "code", {"version"},
+    ),
+    (
+        "peoples:people-update", "person", {"peoplename": "Pat Renamed"},
+        ({"peoplename": "Kept name"}, {"email": "not an address"}), "email", set(),
+    ),
+    (
+        "activity:asset-update", "asset", {"location": "Roof"},
+        ({"location": "Kept location"}, {"assetname": ""}), "assetname", {"status", "version"},
+    ),
+    (
+        "activity:job-update", "job", {"jobname": "Inspect and clean"},
+        ({"jobname": "Kept name"}, {"uptodate": "2031-01-01T08:00"}), "uptodate", {"jobneed_count", "version"},
+    ),
+    (
+        "onboarding:site-update", "site", {"buname": "Acme Head Office"},
+        ({"buname": "Kept name"}, {"bucode": ""}), "bucode", {"version"},
+    ),
+    (
+        "onboarding:client-update", "client", {"buname": "Acme Group"},
+        ({"buname": "Kept name"}, {"bucode": ""}), "bucode", {"version"},
+    ),
+]  # fmt: skip
+
+
+def _stored(record):
+    return type(record)._base_manager.filter(pk=record.pk).values().get()
+
+
+def _edit_page(web_client, name, record):
+    url = reverse(name, args=[record.pk])
+    page = web_client.get(url)
+    assert page.status_code == 200
+    return url, page
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
+)
+def test_an_edit_form_shows_the_record_and_its_version(
+    name, key, change, invalid, field, json_keys, web_client, records
+):
+    record = records[key]
+    _url, page = _edit_page(web_client, name, record)
+    content = page.content.decode()
+    if hasattr(record, "version"):
+        assert f'name="version" value="{record.version}"' in content
+    assert str(record) in page.context["title"]
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
+)
+def test_an_invalid_edit_is_shown_again_with_the_input_and_writes_nothing(
+    name, key, change, invalid, field, json_keys, web_client, records, all_rows
+):
+    record = records[key]
+    url, page = _edit_page(web_client, name, record)
+    kept, bad = invalid
+    before, stored = all_rows(), _stored(record)
+    answer = web_client.post(url, {**as_submitted(page.context["form"]), **kept, **bad}, **BROWSER)
+    assert answer.status_code == 400
+    assert answer["Content-Type"].startswith("text/html")
+    content = answer.content.decode()
+    assert list(kept.values())[0] in content
+    assert field in answer.context["form"].errors
+    assert f'id="id_{field}_errors"' in content and 'aria-invalid="true"' in content
+    script = web_client.post(url, {**as_submitted(page.context["form"]), **bad}, HTTP_ACCEPT="application/json")
+    assert script.status_code == 400
+    assert field in script.json()["errors"]
+    assert (all_rows(), _stored(record)) == (before, stored)
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
+)
+def test_a_valid_edit_redirects_to_the_record_with_a_message(
+    name, key, change, invalid, field, json_keys, web_client, records
+):
+    record = records[key]
+    url, page = _edit_page(web_client, name, record)
+    answer = web_client.post(url, {**as_submitted(page.context["form"]), **change}, **BROWSER)
+    assert answer.status_code == 303, answer.content.decode()[:2000]
+    assert answer["Location"] == record.get_absolute_url()
+    shown = web_client.get(answer["Location"]).content.decode()
+    assert "saved." in shown
+    stored = _stored(record)
+    assert {name: stored[name] for name in change} == change
+    if "version" in stored:
+        assert stored["version"] == record.version + 1
+
+
+@pytest.mark.parametrize(
+    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
+)
+def test_a_json_caller_of_an_edit_form_gets_the_json_answer(
+    name, key, change, invalid, field, json_keys, web_client, records
+):
+    record = records[key]
+    url, page = _edit_page(web_client, name, record)
+    answer = web_client.post(url, {**as_submitted(page.context["form"]), **change}, HTTP_ACCEPT="application/json")
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert set(body) == {"pk", "uuid", *json_keys}
+    assert (body["pk"], body["uuid"]) == (record.pk, str(record.uuid))

@@ -1,8 +1,11 @@
-"""Two concurrent edits of one vendor (API, admin) keep both changes or refuse the stale one."""
+"""Two concurrent edits of one vendor (API, admin) or one work order (its edit page) keep both changes
+or refuse the stale one."""
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
+from apps.core.tests.forms import BROWSER, as_submitted
 from apps.peoples.tests.concurrency import (
     after,
     api_as,
@@ -11,7 +14,7 @@ from apps.peoples.tests.concurrency import (
     run_concurrently,
     slow_updates,
 )
-from apps.work_order_management.models import Vendor
+from apps.work_order_management.models import Vendor, WorkOrder
 from apps.work_order_management.services import create_vendor
 
 pytestmark = [needs_postgres_and_redis, concurrent_db]
@@ -92,3 +95,26 @@ def test_an_admin_edit_of_a_vendor_renamed_meanwhile_is_refused(author, admin_us
     assert admin_edit.value.status_code == 409, admin_edit.value.content[:2000]
     stored = Vendor.objects.get(pk=vendor.pk)
     assert (stored.name, stored.email) == ("Slow rename", "desk@fixit.example")
+
+
+def test_two_edit_pages_opened_on_one_work_order_let_the_second_learn_it_lost(author, workorder):
+    url = reverse("work_order_management:workorder-update", args=[workorder.pk])
+
+    def web():
+        client = Client()
+        client.force_login(author)
+        return client
+
+    shown = as_submitted(web().get(url).context["form"])  # both people opened the form at this version
+    with slow_updates("work_order_management_workorder", "NEW.description = 'Slow edit'", 1.5):
+        described, prioritised = run_concurrently(
+            lambda: web().post(url, {**shown, "description": "Slow edit"}, **BROWSER),
+            after(0.5, lambda: web().post(url, {**shown, "priority": "HIGH"}, **BROWSER)),
+        )
+
+    assert described.value.status_code == 303, described.value.content[:2000]
+    assert prioritised.value.status_code == 409, prioritised.value.content[:2000]
+    page = prioritised.value.content.decode()
+    assert "What is saved now" in page and "Slow edit" in page
+    stored = WorkOrder.objects.get(pk=workorder.pk)
+    assert (stored.description, stored.priority, stored.version) == ("Slow edit", "MEDIUM", workorder.version + 1)
