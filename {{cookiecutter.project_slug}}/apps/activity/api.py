@@ -3,6 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.model_fields import field_from_model
 from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet, ScopedReadOnlyViewSet, ScopedSerializer
 from apps.onboarding.models import Bt
 
@@ -53,7 +54,7 @@ class AssetSerializer(AtomicModelSerializer):
 
 class AssetStatusSerializer(ScopedSerializer):
     status = serializers.ChoiceField(choices=Asset.Status.choices)
-    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    remarks = field_from_model(AssetLog, "remarks", default="")
 
 
 class AssetLogSerializer(serializers.ModelSerializer):
@@ -148,7 +149,7 @@ class JobneedSerializer(serializers.ModelSerializer):
 
 class JobneedTransitionSerializer(ScopedSerializer):
     to_status = serializers.ChoiceField(choices=Jobneed.Status.choices)
-    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    remarks = field_from_model(Jobneed, "remarks", default="")
 
 
 class JobneedViewSet(ScopedReadOnlyViewSet):

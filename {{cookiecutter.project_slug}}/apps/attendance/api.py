@@ -3,6 +3,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.model_fields import field_from_model
 from apps.core.api.viewsets import ScopedReadOnlyViewSet, ScopedSerializer
 
 from .models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, PeopleEventlog
@@ -27,7 +28,7 @@ class PunchSerializer(ScopedSerializer):
     lng = serializers.DecimalField(
         max_digits=9, decimal_places=6, required=False, allow_null=True, default=None, validators=LONGITUDE_VALIDATORS
     )
-    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    remarks = field_from_model(PeopleEventlog, "remarks", default="")
 
     def validate(self, attrs):
         if (attrs.get("lat") is None) != (attrs.get("lng") is None):

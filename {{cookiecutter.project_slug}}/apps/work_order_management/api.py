@@ -15,6 +15,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.model_fields import field_from_model
 from apps.core.api.viewsets import AtomicCreateReadViewSet, AtomicModelSerializer, AtomicModelViewSet, ScopedSerializer
 from apps.core.models import SagaExecutionLog
 from apps.core.services.saga import SagaError
@@ -120,7 +121,7 @@ class WorkOrderSerializer(AtomicModelSerializer):
 class WomDetailsSerializer(serializers.ModelSerializer):
     """One checklist answer of a permit; validated with the model's own rules."""
 
-    seqno = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    seqno = field_from_model(WomDetails, "seqno", min_value=1, required=False, allow_null=True)
 
     class Meta:
         model = WomDetails
@@ -178,7 +179,7 @@ class WorkPermitSerializer(AtomicModelSerializer):
 
 class DecisionSerializer(ScopedSerializer):
     decision = serializers.ChoiceField(choices=[PermitApproval.Decision.APPROVED, PermitApproval.Decision.REJECTED])
-    remarks = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    remarks = field_from_model(PermitApproval, "remarks", default="")
 
 
 class VendorViewSet(AtomicModelViewSet):

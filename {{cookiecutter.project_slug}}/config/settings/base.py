@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "apps.core.services.write_guard.WriteGuardMiddleware",
+    # Reads the body before the CSRF check does: a body over the limits is a 413, not a bare 400 or a 500.
+    "apps.core.input.body.RequestBodyLimitMiddleware",
 {%- if cookiecutter.use_tenant_routing == "y" %}
     "apps.core.tenancy.middleware.TenantRoutingMiddleware",
 {%- endif %}
@@ -297,9 +299,23 @@ ADMINS = [("{{ cookiecutter.author_name }}", env("DJANGO_ADMIN_EMAIL", default="
 SERVER_EMAIL = env("DJANGO_SERVER_EMAIL", default="{{ cookiecutter.project_slug }}@{{ cookiecutter.domain_name }}")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="{{ cookiecutter.project_name }} <noreply@{{ cookiecutter.domain_name }}>")
 
+# Request limits (apps/core/input)
+# ------------------------------------------------------------------------------
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE bytes or with more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+# fields is answered 413; JSON (API bodies, JSON form fields) nested deeper than JSON_MAX_DEPTH 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
 # Django REST framework
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # JSON with a limit on nesting (a 400, never a RecursionError), forms and multipart as DRF's own.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous API call is answered 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",

@@ -101,6 +101,16 @@ class ScopedViewSetMixin:
     permission_classes = [RolePermission]
     action_permissions = {}
 
+    def initial(self, request, *args, **kwargs):
+        """Parse the body once the caller is known to be allowed, before any transaction opens.
+
+        A body that cannot be parsed (malformed, nested too deep, of an unsupported type) is then
+        refused before anything began, not from inside the write's transaction.
+        """
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH"):
+            request.data  # noqa: B018
+
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)
 

@@ -16,7 +16,7 @@ from apps.core.access.permissions import permission_name, require
 from apps.core.access.scoping import scope_queryset
 from apps.core.services.saga import SagaError
 
-from .forms import wants_json
+from .negotiation import wants_json
 from .responses import WRITE_FAILURES, describe_write_failure
 
 
