@@ -16,7 +16,7 @@ from django.forms.fields import InvalidJSONInput
 
 from apps.core.access.fields import scope_form_fields
 from apps.core.input.bounded_json import JSONTooDeep, check_json_depth
-from apps.core.input.text import validate_storable_text
+from apps.core.input.text import find_unstorable_text, validate_storable_text
 
 #: How browsers want date and time values in their native pickers.
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
@@ -58,9 +58,11 @@ class BoundedJSONField(forms.JSONField):
             return None
         try:
             check_json_depth(data)
-            return json.loads(data, cls=self.decoder)
+            value = json.loads(data, cls=self.decoder)
         except (ValueError, TypeError):
             return InvalidJSONInput(data)
+        # Shown as sent (escapes and all) when it holds text a page cannot carry (a lone surrogate).
+        return InvalidJSONInput(data) if find_unstorable_text(value) else value
 
 
 def refuse_unstorable_text(form):

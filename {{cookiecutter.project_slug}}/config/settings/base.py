@@ -316,6 +316,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
+    # DRF's JSON, written with escapes when an error quotes back a lone surrogate (apps/core/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "apps.core.api.renderers.EscapingJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous API call is answered 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",

@@ -64,3 +64,18 @@ class StorableTextValidator:
 
 
 validate_storable_text = StorableTextValidator()
+
+
+def validate_storable_fields(data):
+    """Refuse a request's fields (a ``QueryDict`` or a dict) holding text that cannot be stored.
+
+    For views that read raw fields without a form: the ``ValidationError`` names each such field.
+    """
+    lists = data.lists() if hasattr(data, "lists") else ((name, [value]) for name, value in data.items())
+    errors = {}
+    for name, values in lists:
+        message = find_unstorable_text(name) or find_unstorable_text(list(values))
+        if message:
+            errors[name] = [ValidationError(message, code=StorableTextValidator.code)]
+    if errors:
+        raise ValidationError(errors)

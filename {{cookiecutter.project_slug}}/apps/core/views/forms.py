@@ -138,6 +138,7 @@ class AtomicFormView(LoginRequiredMixin, View):
         view.check_role(instance)
         form = view.get_form(instance=instance)
         detail, _, _ = describe_body_limit(exc)
+        form.cleaned_data = {}  # unbound, so never cleaned; the refusal is still the form's error
         form.add_error(None, f"Nothing was saved: {detail}")
         return view.render_form(form, instance, status=413)
 
