@@ -1,4 +1,5 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -55,10 +56,12 @@ class AttendanceViewSet(ScopedReadOnlyViewSet):
         event = service(author=request.user, **data.validated_data)
         return Response(PeopleEventlogSerializer(event).data, status=status_code)
 
+    @extend_schema(request=PunchSerializer, responses={201: PeopleEventlogSerializer})
     @action(detail=False, methods=["post"], url_path="check-in", url_name="check-in")
     def check_in(self, request):
         return self._punch(request, check_in, status.HTTP_201_CREATED)
 
+    @extend_schema(request=PunchSerializer, responses={200: PeopleEventlogSerializer})
     @action(detail=False, methods=["post"], url_path="check-out", url_name="check-out")
     def check_out(self, request):
         return self._punch(request, check_out, status.HTTP_200_OK)

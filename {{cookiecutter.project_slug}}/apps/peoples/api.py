@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -81,6 +82,7 @@ class PeopleViewSet(AtomicModelViewSet):
     #: Anyone who sees a person may try; ``change_password`` decides (owner, client admin, staff).
     action_permissions = {"password": "view"}
 
+    @extend_schema(request=PasswordSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def password(self, request, pk=None):
         """Change your own password (``old_password`` required) or reset another's (client admin, staff)."""

@@ -11,6 +11,8 @@ whose steps commit one by one (a dispatch), the view opens no transaction around
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -237,6 +239,10 @@ class WorkOrderViewSet(AtomicModelViewSet):
         """Creation takes the client's numbering lock and dispatch is a saga: both open their own transactions."""
         return self.action in ("create", "dispatch_to_vendor", "release_dispatch")
 
+    @extend_schema(
+        request=None,
+        responses={200: WorkOrderSerializer, 409: OpenApiTypes.OBJECT, 502: OpenApiTypes.OBJECT},
+    )
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to_vendor(self, request, pk=None):
         """Hand the work order to its vendor (a saga: reserve, notify the vendor, mark DISPATCHED).
@@ -250,6 +256,7 @@ class WorkOrderViewSet(AtomicModelViewSet):
             return _saga_failure(exc)
         return Response(self.get_serializer(workorder).data)
 
+    @extend_schema(request=None, responses=WorkOrderSerializer)
     @action(detail=True, methods=["post"], url_path="release-dispatch")
     def release_dispatch(self, request, pk=None):
         """Staff: undo an interrupted dispatch now, so the order can be dispatched again or changed."""
@@ -277,11 +284,13 @@ class WorkPermitViewSet(AtomicCreateReadViewSet):
             permit = decide_permit(author=request.user, permit=permit, role=role, **decision.validated_data)
         return Response(self.get_serializer(permit).data)
 
+    @extend_schema(request=DecisionSerializer, responses=WorkPermitSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """The signed-in verifier confirms (``APPROVED``) or rejects the checklist: ``{"decision", "remarks"}``."""
         return self._decide(request, PermitApproval.Role.VERIFIER)
 
+    @extend_schema(request=DecisionSerializer, responses=WorkPermitSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """The signed-in approver's decision, once every verifier confirmed: ``{"decision", "remarks"}``."""
