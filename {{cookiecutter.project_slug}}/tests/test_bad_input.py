@@ -294,6 +294,20 @@ def test_too_many_fields_in_an_api_form_body_is_413(world, staff_api):
     assert response.json()["setting"] == "DATA_UPLOAD_MAX_NUMBER_FIELDS"
 
 
+@pytest.mark.parametrize("body_format", ["multipart", "urlencoded"])
+def test_form_encoded_api_bodies_still_work_once_the_middleware_has_read_them(body_format, world, staff_api):
+    code = f"G-{body_format}"
+    if body_format == "multipart":
+        response = staff_api.post(reverse("api:supertypeassist-list"), {"code": code, "name": "G"}, format="multipart")
+    else:
+        body = f"code={code}&name=G"
+        response = staff_api.post(
+            reverse("api:supertypeassist-list"), body, content_type="application/x-www-form-urlencoded"
+        )
+    assert response.status_code == 201, response.content[:300]
+    assert response.json()["code"] == code
+
+
 # The form views
 # ------------------------------------------------------------------------------
 
