@@ -8,7 +8,7 @@ there). The screenshot is kept in ``test-artifacts/api-docs.png``.
 import pytest
 from django.contrib.auth import get_user_model
 
-from .browser import chromium, console_errors, screenshot
+from apps.core.tests.browser import chromium, console_errors, screenshot
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True, databases=["default", "monitoring"])]
 
