@@ -10,6 +10,8 @@ from the model field and lets the declaration change only what it needs (``sourc
 
 from rest_framework import serializers
 
+from apps.core.input.text import validate_storable_text
+
 
 def field_from_model(model, name, **overrides):
     """The serializer field ``ModelSerializer`` would build for ``model.name``, with ``overrides``."""
@@ -19,3 +21,16 @@ def field_from_model(model, name, **overrides):
         kwargs.pop("required", None)  # a default makes the field optional; DRF refuses both
     kwargs.update(overrides)
     return field_class(**kwargs)
+
+
+class StorableJSONField(serializers.JSONField):
+    """DRF's JSON field, refusing NUL bytes and lone surrogates anywhere in the value (keys too).
+
+    ``CharField`` refuses them itself; a JSON value's strings are checked by nobody, and the
+    database then fails on them (``jsonb`` has no NUL), a 500. ``AtomicModelSerializer`` maps every
+    model ``JSONField`` to this one.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(validate_storable_text)

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.core.api.renderers import EscapingJSONRenderer
+from apps.core.api.viewsets import AtomicModelSerializer
 from apps.core.forms import BoundedJSONField
 from apps.core.input.bounded_json import JSONTooDeep, check_json_depth, loads
 from apps.core.input.text import find_unstorable_text, validate_storable_fields
@@ -72,3 +73,17 @@ def test_an_api_error_quoting_a_lone_surrogate_is_written_with_escapes():
     body = EscapingJSONRenderer().render({"identifier": ['"a\ud800" is not a valid choice.']})
     assert json.loads(body) == {"identifier": ['"a\ud800" is not a valid choice.']}
     assert EscapingJSONRenderer().render({"name": "Zoë"}) == '{"name":"Zoë"}'.encode()
+
+
+def test_a_model_json_field_in_a_serializer_refuses_unstorable_text():
+    from apps.core.models import SagaExecutionLog
+
+    class Serializer(AtomicModelSerializer):
+        class Meta:
+            model = SagaExecutionLog
+            fields = ["steps_completed"]
+
+    refused = Serializer(data={"steps_completed": ["fine", {"a\x00b": 1}]})
+    assert not refused.is_valid()
+    assert refused.errors["steps_completed"] == ["Null characters are not allowed."]
+    assert Serializer(data={"steps_completed": ["fine"]}).is_valid()
