@@ -7,7 +7,9 @@ own URLs, which would otherwise answer its path with a 404.
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import obtain_auth_token
 
 from apps.core.api.monitoring import TransactionFailureAPIView, TransactionHealthAPIView
@@ -48,6 +50,13 @@ urlpatterns = [
     re_path(r"^health/ready/?$", ready_view, name="health-ready"),
     path("api/v1/", include("config.api_router")),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    # The OpenAPI schema, and Swagger UI reading it (its script a file of its own: no inline script).
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path(
+        "api/docs/",
+        login_required(SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="core/api_docs.html")),
+        name="api-docs",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("peoples/", include("apps.peoples.urls")),
     path("onboarding/", include("apps.onboarding.urls")),

@@ -112,6 +112,9 @@ LIST_PAGES = (
 
 ROUTES = [
     row("api:api-root", "get", ALL_ROLES, 200, LIST),
+    # The OpenAPI schema and its Swagger UI: anyone signed in (they describe the API, not data).
+    row("api-schema", "get", ALL_ROLES, 200, LIST),
+    row("api-docs", "get", ALL_ROLES, 200, LIST, surface=PAGE),
     # People
     row("api:people-list", "get", ALL_ROLES, 200, LIST, "worker"),
     row(
@@ -721,6 +724,8 @@ OVERRIDES = {
     **_both("home", "get", ANONYMOUS, 200),
     **_both("home", "get", NO_CLIENT, 200),
     **_both("api:api-root", "get", NO_CLIENT, 200),
+    **_both("api-schema", "get", NO_CLIENT, 200),
+    **_both("api-docs", "get", NO_CLIENT, 200),
     # A permit is decided by the approver appointed to it (the supervisor), by nobody else,
     # platform staff included.
     ("api:workpermit-approve", "post", TECHNICIAN, OWN): 403,

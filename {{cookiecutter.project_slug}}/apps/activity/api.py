@@ -1,8 +1,10 @@
 from django.db.models import Count
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.model_fields import field_from_model
 from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet, ScopedReadOnlyViewSet, ScopedSerializer
 from apps.onboarding.models import Bt
 
@@ -53,7 +55,7 @@ class AssetSerializer(AtomicModelSerializer):
 
 class AssetStatusSerializer(ScopedSerializer):
     status = serializers.ChoiceField(choices=Asset.Status.choices)
-    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    remarks = field_from_model(AssetLog, "remarks", default="")
 
 
 class AssetLogSerializer(serializers.ModelSerializer):
@@ -68,6 +70,7 @@ class AssetViewSet(AtomicModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     action_permissions = {"status": "change", "history": "view"}
 
+    @extend_schema(request=AssetStatusSerializer, responses=AssetSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
         """Change the asset's status; the change is recorded in its history in the same transaction.
@@ -81,6 +84,7 @@ class AssetViewSet(AtomicModelViewSet):
         asset = change_asset_status(author=request.user, asset=asset, **data.validated_data)
         return Response(AssetSerializer(asset, context=self.get_serializer_context()).data)
 
+    @extend_schema(responses=AssetLogSerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
         """The asset's status changes, newest first."""
@@ -101,7 +105,7 @@ class JobSerializer(AtomicModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["id", "uuid", "client", "site", "jobneed_count", "version", "cdtz", "mdtz"]
 
-    def get_jobneed_count(self, job):
+    def get_jobneed_count(self, job) -> int:
         count = getattr(job, "jobneed_count", None)
         return count if count is not None else job.jobneeds.count()
 
@@ -148,9 +152,12 @@ class JobneedSerializer(serializers.ModelSerializer):
 
 class JobneedTransitionSerializer(ScopedSerializer):
     to_status = serializers.ChoiceField(choices=Jobneed.Status.choices)
-    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    remarks = field_from_model(Jobneed, "remarks", default="")
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("job", int, description="Only this job's occurrences.")])
+)
 class JobneedViewSet(ScopedReadOnlyViewSet):
     """Occurrences are made by their job; here they are read and moved along their workflow."""
 
@@ -172,6 +179,7 @@ class JobneedViewSet(ScopedReadOnlyViewSet):
             queryset = queryset.filter(job_id=job)
         return queryset
 
+    @extend_schema(request=JobneedTransitionSerializer, responses=JobneedSerializer)
     @action(detail=True, methods=["post"])
     def transition(self, request, pk=None):
         jobneed = self.get_object()

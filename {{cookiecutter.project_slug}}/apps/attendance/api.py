@@ -1,8 +1,10 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.model_fields import field_from_model
 from apps.core.api.viewsets import ScopedReadOnlyViewSet, ScopedSerializer
 
 from .models import LATITUDE_VALIDATORS, LONGITUDE_VALIDATORS, PeopleEventlog
@@ -27,7 +29,7 @@ class PunchSerializer(ScopedSerializer):
     lng = serializers.DecimalField(
         max_digits=9, decimal_places=6, required=False, allow_null=True, default=None, validators=LONGITUDE_VALIDATORS
     )
-    remarks = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    remarks = field_from_model(PeopleEventlog, "remarks", default="")
 
     def validate(self, attrs):
         if (attrs.get("lat") is None) != (attrs.get("lng") is None):
@@ -54,10 +56,12 @@ class AttendanceViewSet(ScopedReadOnlyViewSet):
         event = service(author=request.user, **data.validated_data)
         return Response(PeopleEventlogSerializer(event).data, status=status_code)
 
+    @extend_schema(request=PunchSerializer, responses={201: PeopleEventlogSerializer})
     @action(detail=False, methods=["post"], url_path="check-in", url_name="check-in")
     def check_in(self, request):
         return self._punch(request, check_in, status.HTTP_201_CREATED)
 
+    @extend_schema(request=PunchSerializer, responses={200: PeopleEventlogSerializer})
     @action(detail=False, methods=["post"], url_path="check-out", url_name="check-out")
     def check_out(self, request):
         return self._punch(request, check_out, status.HTTP_200_OK)

@@ -1,8 +1,10 @@
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from apps.core.access.roles import Role
+from apps.core.api.model_fields import field_from_model
 from apps.core.api.viewsets import AtomicModelSerializer, AtomicModelViewSet, ScopedSerializer
 
 from .models import People, PeopleOrganizational, PeopleProfile
@@ -21,11 +23,9 @@ class PeopleSerializer(AtomicModelSerializer):
         queryset=BUSINESS_UNITS.filter(identifier="SITE"), required=False, allow_null=True
     )
     roles = serializers.MultipleChoiceField(choices=Role.choices, required=False)
-    gender = serializers.ChoiceField(
-        choices=PeopleProfile.Gender.choices, source="profile.gender", required=False, allow_blank=True
-    )
-    dateofjoin = serializers.DateField(source="profile.dateofjoin", required=False, allow_null=True)
-    location = serializers.CharField(source="organizational.location", required=False, allow_blank=True)
+    gender = field_from_model(PeopleProfile, "gender", source="profile.gender", required=False)
+    dateofjoin = field_from_model(PeopleProfile, "dateofjoin", source="profile.dateofjoin", required=False)
+    location = field_from_model(PeopleOrganizational, "location", source="organizational.location", required=False)
     department = serializers.PrimaryKeyRelatedField(
         source="organizational.department",
         queryset=PeopleOrganizational._meta.get_field("department").related_model.objects.all(),
@@ -82,6 +82,7 @@ class PeopleViewSet(AtomicModelViewSet):
     #: Anyone who sees a person may try; ``change_password`` decides (owner, client admin, staff).
     action_permissions = {"password": "view"}
 
+    @extend_schema(request=PasswordSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def password(self, request, pk=None):
         """Change your own password (``old_password`` required) or reset another's (client admin, staff)."""

@@ -11,10 +11,13 @@ whose steps commit one by one (a dispatch), the view opens no transaction around
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.core.api.model_fields import field_from_model
 from apps.core.api.viewsets import AtomicCreateReadViewSet, AtomicModelSerializer, AtomicModelViewSet, ScopedSerializer
 from apps.core.models import SagaExecutionLog
 from apps.core.services.saga import SagaError
@@ -120,7 +123,7 @@ class WorkOrderSerializer(AtomicModelSerializer):
 class WomDetailsSerializer(serializers.ModelSerializer):
     """One checklist answer of a permit; validated with the model's own rules."""
 
-    seqno = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    seqno = field_from_model(WomDetails, "seqno", min_value=1, required=False, allow_null=True)
 
     class Meta:
         model = WomDetails
@@ -178,7 +181,7 @@ class WorkPermitSerializer(AtomicModelSerializer):
 
 class DecisionSerializer(ScopedSerializer):
     decision = serializers.ChoiceField(choices=[PermitApproval.Decision.APPROVED, PermitApproval.Decision.REJECTED])
-    remarks = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    remarks = field_from_model(PermitApproval, "remarks", default="")
 
 
 class VendorViewSet(AtomicModelViewSet):
@@ -236,6 +239,10 @@ class WorkOrderViewSet(AtomicModelViewSet):
         """Creation takes the client's numbering lock and dispatch is a saga: both open their own transactions."""
         return self.action in ("create", "dispatch_to_vendor", "release_dispatch")
 
+    @extend_schema(
+        request=None,
+        responses={200: WorkOrderSerializer, 409: OpenApiTypes.OBJECT, 502: OpenApiTypes.OBJECT},
+    )
     @action(detail=True, methods=["post"], url_path="dispatch")
     def dispatch_to_vendor(self, request, pk=None):
         """Hand the work order to its vendor (a saga: reserve, notify the vendor, mark DISPATCHED).
@@ -249,6 +256,7 @@ class WorkOrderViewSet(AtomicModelViewSet):
             return _saga_failure(exc)
         return Response(self.get_serializer(workorder).data)
 
+    @extend_schema(request=None, responses=WorkOrderSerializer)
     @action(detail=True, methods=["post"], url_path="release-dispatch")
     def release_dispatch(self, request, pk=None):
         """Staff: undo an interrupted dispatch now, so the order can be dispatched again or changed."""
@@ -276,11 +284,13 @@ class WorkPermitViewSet(AtomicCreateReadViewSet):
             permit = decide_permit(author=request.user, permit=permit, role=role, **decision.validated_data)
         return Response(self.get_serializer(permit).data)
 
+    @extend_schema(request=DecisionSerializer, responses=WorkPermitSerializer)
     @action(detail=True, methods=["post"])
     def verify(self, request, pk=None):
         """The signed-in verifier confirms (``APPROVED``) or rejects the checklist: ``{"decision", "remarks"}``."""
         return self._decide(request, PermitApproval.Role.VERIFIER)
 
+    @extend_schema(request=DecisionSerializer, responses=WorkPermitSerializer)
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         """The signed-in approver's decision, once every verifier confirmed: ``{"decision", "remarks"}``."""

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from apps.core.forms import AtomicModelForm
+from apps.core.forms import AtomicModelForm, BoundedJSONField, refuse_unstorable_text
 from apps.onboarding.models import Bt
 
 from .models import PERMIT_TYPE_GROUP, Vendor, WomDetails, WorkOrder, WorkPermit
@@ -59,6 +59,10 @@ class ChecklistRowForm(forms.Form):
     answer = forms.CharField(required=False, max_length=2000)
     ismandatory = forms.BooleanField(label="Mandatory", required=False)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        refuse_unstorable_text(self)
+
     def has_changed(self):
         """A row counts once it has a question or an answer: a browser always sends the default type."""
         return any(self[name].data for name in ("question", "answer"))
@@ -84,7 +88,7 @@ class WorkPermitForm(AtomicModelForm):
     """
 
     site = forms.ModelChoiceField(queryset=SITES)
-    details = forms.JSONField(required=False, widget=forms.HiddenInput)
+    details = BoundedJSONField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = WorkPermit

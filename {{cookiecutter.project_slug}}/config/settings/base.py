@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_filters",
     "csp",
     "django_htmx",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.peoples",
     "apps.onboarding",
@@ -99,6 +101,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "apps.core.services.write_guard.WriteGuardMiddleware",
+    # Reads the body before the CSRF check does: a body over the limits is a 413, not a bare 400 or a 500.
+    "apps.core.input.body.RequestBodyLimitMiddleware",
 {%- if cookiecutter.use_tenant_routing == "y" %}
     "apps.core.tenancy.middleware.TenantRoutingMiddleware",
 {%- endif %}
@@ -339,9 +343,28 @@ ADMINS = [("{{ cookiecutter.author_name }}", env("DJANGO_ADMIN_EMAIL", default="
 SERVER_EMAIL = env("DJANGO_SERVER_EMAIL", default="{{ cookiecutter.project_slug }}@{{ cookiecutter.domain_name }}")
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="{{ cookiecutter.project_name }} <noreply@{{ cookiecutter.domain_name }}>")
 
+# Request limits (apps/core/input)
+# ------------------------------------------------------------------------------
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE bytes or with more than DATA_UPLOAD_MAX_NUMBER_FIELDS
+# fields is answered 413; JSON (API bodies, JSON form fields) nested deeper than JSON_MAX_DEPTH 400.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=1000)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+
 # Django REST framework
 # ------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # JSON with a limit on nesting (a 400, never a RecursionError), forms and multipart as DRF's own.
+    "DEFAULT_PARSER_CLASSES": [
+        "apps.core.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    # DRF's JSON, written with escapes when an error quotes back a lone surrogate (apps/core/api/renderers.py).
+    "DEFAULT_RENDERER_CLASSES": [
+        "apps.core.api.renderers.EscapingJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so that an anonymous API call is answered 401 with a WWW-Authenticate header.
         "rest_framework.authentication.TokenAuthentication",
@@ -352,6 +375,33 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.atomic_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# The OpenAPI 3 schema (drf-spectacular): /api/schema/ for any signed-in user, with Swagger UI at
+# /api/docs/ served from the sidecar's static files (no CDN; the CSP's 'self' covers them).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "{{ cookiecutter.project_name }} API",
+    "DESCRIPTION": "Every write is one transaction: a 2xx means committed, an error means nothing was written.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Operations are grouped (tagged) by the resource after this prefix: people, assets, work-permits...
+    "SCHEMA_PATH_PREFIX": r"/api(/v1)?",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Separate request and response components: read-only fields are not asked for in a request body.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "PREPROCESSING_HOOKS": ["apps.core.api.schema.drop_shadowed_routes"],
+    # One name per choice set where several fields share it.
+    "ENUM_NAME_OVERRIDES": {
+        "AssetStatusEnum": "apps.activity.models.Asset.Status",
+        "JobneedStatusEnum": "apps.activity.models.Jobneed.Status",
+        "PermitStatusEnum": "apps.work_order_management.models.WorkPermit.Status",
+        "ApproverRoleEnum": "apps.work_order_management.models.Approver.Identifier",
+        "PermitDecisionEnum": ["APPROVED", "REJECTED"],
+    },
 }
 
 # Logging: one JSON object per line in production, readable lines locally.

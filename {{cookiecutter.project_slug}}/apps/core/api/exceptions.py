@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from apps.core.exceptions import StaleVersionError
+from apps.core.input.body import BODY_LIMIT_ERRORS, body_limit_payload
 from apps.core.views.responses import WRITE_FAILURES, describe_write_failure, stale_version_payload
 
 from .conditional import etag
@@ -27,6 +28,9 @@ def _model_name(view):
 
 def atomic_exception_handler(exc, context):
     view = context.get("view")
+    if isinstance(exc, BODY_LIMIT_ERRORS):
+        # Read by the view before the middleware could (or without it): still the caller's 413.
+        return Response(body_limit_payload(exc), status=413)
     if isinstance(exc, StaleVersionError):
         # The client's If-Match named a version the record no longer has.
         return Response(stale_version_payload(exc), status=412, headers={"ETag": etag(exc.current)})

@@ -7,6 +7,8 @@ Anonymous callers get 401, signed-in non-staff 403.
 """
 
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
@@ -42,6 +44,15 @@ def _number(params, name, default, *, minimum, maximum=None, kind=int):
 class TransactionHealthAPIView(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("action", str, enum=ACTIONS, default="health_summary"),
+            OpenApiParameter("hours", int, description="1-720; default 24."),
+            OpenApiParameter("limit", int, description="1-500; default 10 (top_failing) or 20."),
+            OpenApiParameter("threshold_ms", float, description="slow_transactions: 0 or more."),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request):
         params = request.query_params
         action = params.get("action", "health_summary")
@@ -81,6 +92,7 @@ class TransactionHealthAPIView(APIView):
 class TransactionFailureAPIView(APIView):
     permission_classes = [IsAdminUser]
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         record = TransactionFailureLog.objects.using(settings.MONITORING_DB_ALIAS).filter(pk=pk).first()
         if record is None:

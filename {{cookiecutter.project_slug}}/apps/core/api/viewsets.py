@@ -15,6 +15,7 @@ related fields of its serializers offer only the user's client's rows (another c
 
 from contextlib import nullcontext
 
+from django.db import models
 from rest_framework import mixins, serializers, viewsets
 
 from apps.core.access.fields import scope_serializer_fields
@@ -23,6 +24,7 @@ from apps.core.access.scoping import scope_queryset
 from apps.core.services.transaction_manager import atomic_view_operation
 
 from .conditional import ConditionalWriteMixin
+from .model_fields import StorableJSONField
 
 
 class ScopedFieldsMixin:
@@ -44,6 +46,12 @@ class ScopedSerializer(ScopedFieldsMixin, serializers.Serializer):
 
 
 class AtomicModelSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+    #: A model's JSON fields refuse text the database cannot store, as its text fields do.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.JSONField: StorableJSONField,
+    }
+
     #: As on the views: True when ``create``/``update`` call a service that takes a lock and so
     #: must open the transaction itself. The view's setting counts too.
     service_takes_locks = False
@@ -100,6 +108,16 @@ class ScopedViewSetMixin:
 
     permission_classes = [RolePermission]
     action_permissions = {}
+
+    def initial(self, request, *args, **kwargs):
+        """Parse the body once the caller is known to be allowed, before any transaction opens.
+
+        A body that cannot be parsed (malformed, nested too deep, of an unsupported type) is then
+        refused before anything began, not from inside the write's transaction.
+        """
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH"):
+            request.data  # noqa: B018
 
     def get_queryset(self):
         return scope_queryset(super().get_queryset(), self.request.user)

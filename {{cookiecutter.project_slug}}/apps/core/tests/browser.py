@@ -36,6 +36,8 @@ def chromium(width=1280, height=1800):
     profile = tempfile.mkdtemp(prefix="browser-test-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
+    # The console's messages (``driver.get_log("browser")``): a page the CSP blocked says so there.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     for argument in (
         "--headless",
         "--no-sandbox",
@@ -57,6 +59,11 @@ def chromium(width=1280, height=1800):
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+def console_errors(driver):
+    """The console's errors since the last call: failed loads, scripts that threw, CSP refusals."""
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def screenshot(driver, name):

@@ -31,7 +31,8 @@ def test_the_policy_allows_no_inline_code(client, db):
 
 @pytest.mark.django_db(databases=["default", "monitoring"])
 @pytest.mark.parametrize(
-    "name", ["home", "login", "password_reset", "admin:index", "transaction-health-dashboard", "password_change"]
+    "name",
+    ["home", "login", "password_reset", "admin:index", "transaction-health-dashboard", "password_change", "api-docs"],
 )
 def test_pages_carry_no_inline_script_or_style(name, client, staff):
     page = client.get(reverse(name)).content.decode()
@@ -42,7 +43,15 @@ def test_pages_carry_no_inline_script_or_style(name, client, staff):
 
 @pytest.mark.parametrize(
     "template",
-    ["base.html", "core/form.html", "core/list.html", "core/detail.html", "core/home.html"],
+    [
+        "base.html",
+        "core/form.html",
+        "core/list.html",
+        "core/detail.html",
+        "core/home.html",
+        "core/api_docs.html",
+        "core/request_too_large.html",
+    ],  # fmt: skip
 )
 def test_the_project_templates_carry_no_inline_script_or_style(template):
     source = get_template(template).template.source

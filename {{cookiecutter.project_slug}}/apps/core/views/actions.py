@@ -14,9 +14,10 @@ from django.views import View
 
 from apps.core.access.permissions import permission_name, require
 from apps.core.access.scoping import scope_queryset
+from apps.core.input.text import validate_storable_fields
 from apps.core.services.saga import SagaError
 
-from .forms import wants_json
+from .negotiation import wants_json
 from .responses import WRITE_FAILURES, describe_write_failure
 
 
@@ -39,6 +40,7 @@ class RecordActionView(LoginRequiredMixin, View):
         record = self.get_record()
         require(request.user, permission_name(self.model, self.permission_verb))
         try:
+            validate_storable_fields(request.POST)
             result, message = self.perform(record, request.POST)
         except WRITE_FAILURES as exc:
             status, body, headers = describe_write_failure(exc, self.model._meta.verbose_name)

@@ -43,25 +43,12 @@ from django.views import View
 from apps.core.access.permissions import permission_name, require
 from apps.core.access.scoping import scope_queryset
 from apps.core.exceptions import StaleVersionError
+from apps.core.input.body import describe_body_limit
 from apps.core.models import VersionedModel
 from apps.core.services.transaction_manager import atomic_view_operation
 
+from .negotiation import wants_json
 from .responses import WRITE_FAILURES, describe_write_failure, stale_version_payload
-
-
-def wants_json(request):
-    """True unless the caller is a browser asking for a page.
-
-    Browsers always name ``text/html`` in ``Accept``; ``fetch``, XHR, curl and API clients do not
-    (or prefer JSON). htmx requests are page requests: they swap HTML fragments.
-    """
-    if getattr(request, "htmx", False):
-        return False
-    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-        return True
-    if "text/html" not in request.headers.get("Accept", ""):
-        return True
-    return request.get_preferred_type(["text/html", "application/json"]) == "application/json"
 
 
 def _shown(record, name):
@@ -158,6 +145,25 @@ class AtomicFormView(LoginRequiredMixin, View):
         instance = self.get_object()
         self.check_role(instance)
         return self.render_form(self.get_form(instance=instance), instance)
+
+    @classmethod
+    def render_refused_body(cls, request, exc, view_func, args, kwargs):
+        """The form again, empty, saying why the body was refused (413; ``apps.core.input.body``).
+
+        The body could not be read, so the input cannot be kept; sign-in, the object's lookup
+        (404) and the role (403) are checked as for any POST.
+        """
+        view = cls(**getattr(view_func, "view_initkwargs", {}))
+        view.setup(request, *args, **kwargs)
+        if not request.user.is_authenticated:
+            return view.handle_no_permission()
+        instance = view.get_object()
+        view.check_role(instance)
+        form = view.get_form(instance=instance)
+        detail, _, _ = describe_body_limit(exc)
+        form.cleaned_data = {}  # unbound, so never cleaned; the refusal is still the form's error
+        form.add_error(None, f"Nothing was saved: {detail}")
+        return view.render_form(form, instance, status=413)
 
     def post(self, request, *args, **kwargs):
         instance = self.get_object()
