@@ -33,12 +33,14 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
+from rest_framework.exceptions import APIException
 
 from apps.core.exceptions import LockAcquisitionError
 from apps.core.models import AfterCommitIncident, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
 
 from . import monitoring_metrics
 from .correlation import get_correlation_id, get_current_request, get_entry_point
+from .unique_conflicts import is_input_constraint_violation
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +63,9 @@ DEFAULT_THRESHOLDS = {
 
 DEFAULT_EXPECTED_ERRORS = (
     "django.core.exceptions.ValidationError",
+    "django.core.exceptions.BadRequest",
+    "django.core.exceptions.SuspiciousOperation",
+    "apps.core.exceptions.StaleVersionError",
     "django.core.exceptions.PermissionDenied",
     "django.http.Http404",
     "rest_framework.exceptions.ValidationError",
@@ -138,9 +143,23 @@ def _expected_classes(paths):
 
 
 def is_expected_error(exc):
-    """True for errors that reject invalid input (a 400/403/404), not a failure of the system."""
+    """True for a rejection: the caller's mistake (a 4xx), not a failure of the system (a 5xx).
+
+    Rejected are invalid input and refused rules or transitions (``ValidationError``), a record
+    changed since it was read, a body DRF could not parse or does not accept (any DRF error below
+    500: malformed JSON 400, wrong content type 415), and a unique or check constraint that the
+    input violates. They are counted as rejections; only failures move the failure rate and the
+    health status. ``TRANSACTION_MONITORING_EXPECTED_ERRORS`` lists the exception classes.
+    """
     paths = tuple(getattr(settings, "TRANSACTION_MONITORING_EXPECTED_ERRORS", DEFAULT_EXPECTED_ERRORS))
-    return isinstance(exc, _expected_classes(paths))
+    if isinstance(exc, _expected_classes(paths)):
+        return True
+    if isinstance(exc, APIException):
+        return exc.status_code < 500
+    return is_input_constraint_violation(exc)
+
+
+is_rejection = is_expected_error
 
 
 def _causes(exc):
@@ -174,6 +193,8 @@ def classify(exc):
 
 
 PROJECT_PACKAGES = ("apps", "config")
+# The project's database execute wrappers: every query passes through them, none is issued there.
+PASS_THROUGH = frozenset({"apps/core/services/write_guard.py", "apps/core/testing.py"})
 
 
 def _project_path(filename):
@@ -192,21 +213,27 @@ def error_location(exc):
     """``file:line in function`` of the innermost frame of ``exc``'s traceback in the project's own code.
 
     An error raised by Django or a driver is reported where the project called into it (the
-    service line that issued the write), not at ``base.py:… in execute``; only when no frame of
-    the traceback is the project's is the innermost frame named.
+    service line that issued the write), not at ``base.py:… in execute``. The project's execute
+    wrappers (``PASS_THROUGH``), which every query passes through, are skipped; only when no
+    frame of the traceback is the project's is the innermost frame named.
     """
-    innermost = project = None
+    innermost = wrapper = project = None
     for frame, line in traceback.walk_tb(exc.__traceback__):
         innermost = (frame.f_code.co_filename, line, frame.f_code.co_name)
         path = _project_path(frame.f_code.co_filename)
-        if path is not None:
+        if path is None:
+            continue
+        if path in PASS_THROUGH:
+            wrapper = (path, line, frame.f_code.co_name)
+        else:
             project = (path, line, frame.f_code.co_name)
-    if project is None:
+    found = project or wrapper
+    if found is None:
         if innermost is None:
             return ""
         filename, line, function = innermost
-        project = (_project_path(filename) or Path(filename).name, line, function)
-    filename, line, function = project
+        found = (_project_path(filename) or Path(filename).name, line, function)
+    filename, line, function = found
     return f"{filename}:{line} in {function}"[:255]
 
 
