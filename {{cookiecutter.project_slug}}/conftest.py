@@ -222,6 +222,12 @@ def _own_redis_class():
     return OwnRedis
 
 
+def _forget_broker_connections(app):
+    """Connect anew from ``app.conf.broker_url`` (as Celery does after a fork): no pooled connection is reused."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def unreachable_broker():
     """Tasks are published for real (not eagerly) to a broker that refuses connections."""
@@ -232,9 +238,9 @@ def unreachable_broker():
         port = probe.getsockname()[1]  # closed again at once: nothing listens there
     saved = {name: app.conf[name] for name in ("task_always_eager", "broker_url")}
     app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{port}/0")
-    app._pool = None  # connections are made from the new URL
+    _forget_broker_connections(app)
     try:
         yield app.conf.broker_url
     finally:
         app.conf.update(saved)
-        app._pool = None
+        _forget_broker_connections(app)

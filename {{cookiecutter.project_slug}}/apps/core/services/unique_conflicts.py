@@ -103,7 +103,18 @@ def is_input_constraint_violation(exc):
 
 
 def unique_message(model, fields):
-    """Django's own words for a duplicate of ``fields`` of ``model``: "Vendor with this Code already exists."."""
+    """The words for a duplicate of ``fields`` of ``model``.
+
+    A constraint's own ``violation_error_message``, when its author wrote one; otherwise Django's
+    ("Vendor with this Code already exists.").
+    """
+    for constraint in model._meta.constraints:
+        if (
+            isinstance(constraint, models.UniqueConstraint)
+            and set(constraint.fields) >= set(fields)
+            and constraint.violation_error_message not in (None, constraint.default_violation_error_message)
+        ):
+            return constraint.get_violation_error_message()
     error = models.Model.unique_error_message(None, model, list(fields))
     return error.messages[0]
 
