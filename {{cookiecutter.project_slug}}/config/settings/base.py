@@ -299,6 +299,7 @@ TRANSACTION_HEALTH_THRESHOLDS = {
     "slow_transaction_ms": env.float("TRANSACTION_SLOW_MS", default=1000.0),
     "deadlocks_critical": 0,
     "lock_timeouts_degraded": env.int("TRANSACTION_LOCK_TIMEOUTS_DEGRADED", default=10),
+    "after_commit_incidents_degraded": env.int("TRANSACTION_AFTER_COMMIT_INCIDENTS_DEGRADED", default=0),
 }
 # The window (hours) each periodic health snapshot judges.
 TRANSACTION_HEALTH_WINDOW_HOURS = env.int("TRANSACTION_HEALTH_WINDOW_HOURS", default=1)

@@ -40,11 +40,7 @@ def test_asset_api_answers_409_for_a_duplicate_code(api_client, asset):
     counts = RowCounts(Asset, AssetLog)
     response = api_client.post("/api/v1/assets/", {"assetcode": "P-1", "assetname": "Again"}, format="json")
     assert response.status_code == 409
-    assert response.json() == {
-        "error": "integrity_error",
-        "model": "asset",
-        "detail": "The asset conflicts with an existing record.",
-    }
+    assert response.json() == {"assetcode": ["Asset with this Code already exists."]}
     assert counts.changed() == {}
 
 

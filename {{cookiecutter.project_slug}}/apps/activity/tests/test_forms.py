@@ -50,7 +50,7 @@ def test_asset_form_answers_409_for_a_duplicate_code(web_client, asset):
         reverse("activity:asset-create"), {"assetcode": "P-1", "assetname": "Again", "status": "WORKING"}
     )
     assert response.status_code == 409
-    assert response.json()["model"] == "asset"
+    assert response.json() == {"errors": {"assetcode": ["Asset with this Code already exists."]}}
     assert counts.changed() == {}
 
 

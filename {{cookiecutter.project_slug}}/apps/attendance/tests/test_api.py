@@ -50,7 +50,7 @@ def test_raced_second_check_in_answers_409_and_writes_nothing(api_client, author
     with mock.patch("apps.attendance.services._open_event", return_value=None):
         response = api_client.post("/api/v1/attendance/check-in/", {"people": guard.pk}, format="json")
     assert response.status_code == 409
-    assert response.json()["model"] == "attendance event"
+    assert response.json() == {"people": ["Attendance event with this Person already exists."]}
     assert counts.changed() == {}
 
 

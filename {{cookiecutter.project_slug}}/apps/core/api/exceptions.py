@@ -1,12 +1,15 @@
 """DRF exception handler: every failure of a write is answered in JSON, never an HTML 500.
 
 Database conflicts, rule violations and lock timeouts get their own status (see
-``apps.core.views.responses``). Anything else is logged with its traceback and answered 500 in
+``apps.core.views.responses``). A duplicate is 409 with ``{field: [message]}`` whether the database
+refused it or one of DRF's unique validators did. Anything else is logged with its traceback and answered 500 in
 JSON; the transaction boundary has already rolled the operation back by then.
 """
 
 import logging
 
+from django.db import IntegrityError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -26,6 +29,32 @@ def _model_name(view):
     return "record"
 
 
+def _serializer_fields(view):
+    """The names of the fields the caller may send to ``view`` (None when it has no serializer)."""
+    try:
+        return {name for name, field in view.get_serializer().fields.items() if not field.read_only}
+    except Exception:  # noqa: BLE001 - a view without a serializer: name every field of the constraint
+        return None
+
+
+def _only_duplicates(detail):
+    """True when every error of a DRF ``ValidationError`` is a unique validator's ("unique")."""
+    codes = []
+
+    def collect(item):
+        if isinstance(item, dict):
+            for value in item.values():
+                collect(value)
+        elif isinstance(item, list):
+            for value in item:
+                collect(value)
+        else:
+            codes.append(getattr(item, "code", None))
+
+    collect(detail)
+    return bool(codes) and all(code == "unique" for code in codes)
+
+
 def atomic_exception_handler(exc, context):
     view = context.get("view")
     if isinstance(exc, BODY_LIMIT_ERRORS):
@@ -35,9 +64,13 @@ def atomic_exception_handler(exc, context):
         # The client's If-Match named a version the record no longer has.
         return Response(stale_version_payload(exc), status=412, headers={"ETag": etag(exc.current)})
     if isinstance(exc, WRITE_FAILURES):
-        status, body, headers = describe_write_failure(exc, _model_name(view))
+        status, body, headers = describe_write_failure(exc, _model_name(view), _serializer_fields(view))
+        if isinstance(exc, IntegrityError) and "errors" in body:
+            body = body["errors"]  # the API's field errors are top-level, as DRF's own
         return Response(body, status=status, headers=headers)
     response = exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError) and _only_duplicates(exc.detail):
+        response.status_code = 409
     if response is None:
         logger.exception("unhandled error in %s", type(view).__name__, exc_info=exc)
         body = {"error": "server_error", "detail": "The operation failed and was rolled back; nothing was saved."}

@@ -1,6 +1,7 @@
 """The transaction monitoring API: the dashboard's figures as JSON, for staff and their scripts.
 
-``GET /api/transaction-health/?action=...`` with ``hours`` (1-720), ``limit`` (1-500) and
+``GET /api/transaction-health/?action=...`` (``after_commit_incidents`` lists what went wrong
+after a commit: tasks not sent, locks not released) with ``hours`` (1-720), ``limit`` (1-500) and
 ``threshold_ms`` (0 or more); a bad value or an unknown action is answered 400 with the reason.
 ``GET /api/transaction-failure/<id>/`` returns one failure record (404 when there is none).
 Anonymous callers get 401, signed-in non-staff 403.
@@ -22,7 +23,14 @@ from apps.core.services.transaction_monitoring_service import (
     failure_as_dict,
 )
 
-ACTIONS = ("health_summary", "top_failing", "recent_failures", "slow_transactions", "coverage_audit")
+ACTIONS = (
+    "health_summary",
+    "top_failing",
+    "recent_failures",
+    "after_commit_incidents",
+    "slow_transactions",
+    "coverage_audit",
+)
 
 
 def _number(params, name, default, *, minimum, maximum=None, kind=int):
@@ -76,6 +84,11 @@ class TransactionHealthAPIView(APIView):
             data = {"hours": hours, "operations": service.get_top_failing_operations(limit=limit, hours=hours)}
         elif action == "recent_failures":
             data = {"hours": hours, "failures": service.get_recent_failures(limit=limit, hours=hours)}
+        elif action == "after_commit_incidents":
+            data = {
+                "hours": hours,
+                "incidents": service.get_recent_after_commit_incidents(limit=limit, hours=hours),
+            }
         elif action == "slow_transactions":
             data = {
                 "hours": hours,

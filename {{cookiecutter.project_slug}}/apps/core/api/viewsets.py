@@ -22,6 +22,7 @@ from apps.core.access.fields import scope_serializer_fields
 from apps.core.access.permissions import RolePermission
 from apps.core.access.scoping import scope_queryset
 from apps.core.services.transaction_manager import atomic_view_operation
+from apps.core.services.unique_conflicts import unique_message
 
 from .conditional import ConditionalWriteMixin
 from .model_fields import StorableJSONField
@@ -45,6 +46,36 @@ class ScopedSerializer(ScopedFieldsMixin, serializers.Serializer):
     """A plain serializer (an action's input) whose related fields are scoped to the user's client."""
 
 
+class UniqueTogetherByField:
+    """DRF's ``UniqueTogetherValidator``, reporting a duplicate by the fields of the constraint.
+
+    DRF reports it as a non-field error ("The fields client, code must make a unique set."); the
+    project answers every duplicate alike: ``{field: ["Vendor with this Code already exists."]}``
+    (and 409, see ``apps.core.api.exceptions``), as when the database refuses it.
+    """
+
+    requires_context = True
+
+    def __init__(self, validator):
+        self.validator = validator
+
+    def __call__(self, attrs, serializer):
+        try:
+            self.validator(attrs, serializer)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, list):  # "This field is required." by field: as it is
+                raise
+            model = serializer.Meta.model
+            sources = [serializer.fields[name].source for name in self.validator.fields]
+            message = unique_message(model, sources)
+            raise serializers.ValidationError(
+                {name: [message] for name in self.validator.fields}, code="unique"
+            ) from error
+
+    def __repr__(self):
+        return f"UniqueTogetherByField({self.validator!r})"
+
+
 class AtomicModelSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     #: A model's JSON fields refuse text the database cannot store, as its text fields do.
     serializer_field_mapping = {
@@ -55,6 +86,9 @@ class AtomicModelSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
     #: As on the views: True when ``create``/``update`` call a service that takes a lock and so
     #: must open the transaction itself. The view's setting counts too.
     service_takes_locks = False
+
+    def get_unique_together_validators(self):
+        return [UniqueTogetherByField(validator) for validator in super().get_unique_together_validators()]
 
     def transaction_boundary(self):
         view = self.context.get("view")

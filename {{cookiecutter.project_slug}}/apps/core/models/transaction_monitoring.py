@@ -3,7 +3,9 @@
 They are written and read through the ``MONITORING_DB_ALIAS`` connection (a second connection to
 the same database), so a saga's log or a failure record survives the rollback of the operation it
 describes. ``TransactionMetrics`` holds what every process counted in memory, folded per hour;
-``TransactionHealthCheck`` the periodic verdict on those figures.
+``TransactionHealthCheck`` the periodic verdict on those figures. ``AfterCommitIncident`` records
+what went wrong after an operation had committed: never a failure of the operation, which the
+caller was rightly told had succeeded, but something an operator has to look at.
 """
 
 import uuid
@@ -87,6 +89,41 @@ class TransactionFailureLog(models.Model):
 
     def __str__(self):
         return f"{self.operation}: {self.error_class} ({self.occurred_at:%Y-%m-%d %H:%M:%S})"
+
+
+class AfterCommitIncident(models.Model):
+    """Something that went wrong after an operation's transaction had ended: a task that was not
+    sent, a lock that could not be released, an after-commit callback that raised.
+
+    The operation's answer stands (a commit is answered as a success); this record is how the
+    operator hears of it. Written through the monitoring connection, redacted like a failure record.
+    """
+
+    class Kind(models.TextChoices):
+        TASK_NOT_SENT = "task_not_sent", "Task not sent"
+        LOCK_RELEASE_FAILED = "lock_release_failed", "Lock release failed"
+        CALLBACK_FAILED = "callback_failed", "After-commit callback failed"
+        MONITORING_FAILED = "monitoring_failed", "Monitoring write failed"
+
+    kind = models.CharField(max_length=24, choices=Kind.choices, db_index=True)
+    operation = models.CharField(max_length=255, blank=True, help_text="module.function of the operation")
+    action = models.CharField(max_length=255, blank=True, help_text="the task, lock or callback that failed")
+    view_name = models.CharField(max_length=255, blank=True)
+    error_class = models.CharField(max_length=255)
+    error_message = models.TextField(blank=True)
+    location = models.CharField(max_length=255, blank=True, help_text="file:line where the error was raised")
+    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    database_alias = models.CharField(max_length=64, blank=True)
+    request_method = models.CharField(max_length=10, blank=True)
+    request_path = models.CharField(max_length=255, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = "after-commit incident"
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.action} ({self.occurred_at:%Y-%m-%d %H:%M:%S})"
 
 
 class TransactionMetrics(models.Model):

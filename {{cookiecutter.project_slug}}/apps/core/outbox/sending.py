@@ -9,7 +9,7 @@ from django.utils import timezone
 from prometheus_client import Counter
 
 from apps.core.models import OutboxMessage
-from apps.core.services.transaction_manager import get_current_db_name, on_commit, use_database
+from apps.core.services.transaction_manager import TASK_NOT_SENT, get_current_db_name, on_commit, use_database
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +38,10 @@ def record_task(task, args=(), kwargs=None, *, about=None, using=None):
     )
 
     def publish_recorded_task():
-        publish_if_next(message.pk, alias)
+        publish_if_next(message.pk, alias, raise_refusal=True)
 
-    on_commit(publish_recorded_task, using=alias)
+    # A refusal is a "task not sent" after-commit incident; the message waits for the relay.
+    on_commit(publish_recorded_task, using=alias, incident=TASK_NOT_SENT, action=task.name)
     return message
 
 
@@ -51,11 +52,12 @@ def record_key(instance):
     return f"{instance._meta.label_lower}:{instance.pk}"
 
 
-def publish_if_next(message_id, alias):
+def publish_if_next(message_id, alias, *, raise_refusal=False):
     """Publish a committed message unless it is published already or an earlier one of its record waits.
 
-    Runs after the commit, so it never raises: a broker that refuses the message leaves it to the
-    relay. Returns whether the message was published.
+    A broker that refuses the message leaves it to the relay; the refusal is raised only with
+    ``raise_refusal`` (for ``on_commit`` to record it as an incident). Returns whether the message
+    was published.
     """
     with use_database(alias):
         message = OutboxMessage.objects.using(alias).filter(pk=message_id, published_at__isnull=True).first()
@@ -65,6 +67,8 @@ def publish_if_next(message_id, alias):
             publish(message, alias)
         except Exception as error:  # noqa: BLE001 - the relay publishes it later
             note_publish_failure(message, alias, error)
+            if raise_refusal:
+                raise
             return False
         return True
 

@@ -108,6 +108,7 @@ class BaseLock:
         self.key = f"lock:{lock_type}:{self.resource_id}"
         self.token = uuid.uuid4().hex
         self.acquired = False
+        self.operation = ""  # the operation it guards, named in an incident of its release
 
     def acquire(self):
         started = time.monotonic()
@@ -152,7 +153,25 @@ class BaseLock:
         return self.acquire()
 
     def __exit__(self, *exc_info):
-        self.release()
+        self.release_after_transaction()
+
+    def release_after_transaction(self):
+        """Release once the transaction has ended; never raise.
+
+        The operation's outcome is settled by then (a commit has been answered as one), so a lock
+        service that has gone away is an incident of its own ("lock release failed": logged,
+        counted, recorded), not an error of the operation. The lock then expires after its TTL.
+        """
+        try:
+            return self.release()
+        except Exception as error:  # noqa: BLE001 - see above
+            try:
+                from .after_commit_incidents import Kind, record_incident
+
+                record_incident(Kind.LOCK_RELEASE_FAILED, self.key, error, operation=self.operation)
+            except Exception:  # noqa: BLE001 - the last resort: the answer must stand
+                logger.exception("could not release lock %s after the transaction", self.key)
+            return False
 
     def _try_acquire(self):
         raise NotImplementedError
@@ -192,7 +211,7 @@ def _script(client, text):
 class RedisLock(BaseLock):
     """Owner-token lock in Redis, through the project's django-redis connection."""
 
-    def _call(self, operation):
+    def _call(self, operation, consequence=None):
         try:
             return operation(get_redis_connection("default"))
         except RedisError as exc:
@@ -200,8 +219,9 @@ class RedisLock(BaseLock):
             # whatever Redis answers, the lock cannot be trusted, so the operation fails closed.
             unreachable = isinstance(exc, (RedisConnectionError, RedisTimeoutError))
             state = "unreachable" if unreachable else f"unavailable ({type(exc).__name__})"
+            consequence = consequence or f"{self.lock_type} cannot be taken; nothing was changed."
             raise LockBackendUnavailable(
-                f"the lock service (Redis) is {state}, so {self.lock_type} cannot be taken; nothing was changed.",
+                f"the lock service (Redis) is {state}, so {consequence}",
                 lock_key=self.key,
                 retry_after=5,
             ) from exc
@@ -213,7 +233,8 @@ class RedisLock(BaseLock):
         def release(client):
             return _script(client, _RELEASE_SCRIPT)(keys=[self.key], args=[self.token], client=client)
 
-        return self._call(release) == 1
+        consequence = f"{self.lock_type} could not be released; it expires after its TTL ({self.spec.ttl}s)."
+        return self._call(release, consequence) == 1
 
     def _extend(self, seconds):
         def extend(client):
@@ -332,6 +353,7 @@ def lock_and_transaction(lock_type, resource_ids, database=None, name=None):
         return
     with ExitStack() as held:
         for lock in locks:
+            lock.operation = name or ""
             held.enter_context(lock)
         with atomic_view_operation(alias, durable=True, name=name):
             yield locks

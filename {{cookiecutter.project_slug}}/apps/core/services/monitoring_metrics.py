@@ -43,6 +43,16 @@ FAILURE_RECORDS_LOST = Counter(
     "transaction_failure_records_lost_total", "Failure records that could not be written to the failure log"
 )
 
+AFTER_COMMIT_INCIDENTS = Counter(
+    "transaction_after_commit_incidents_total",
+    "Things that went wrong after a transaction had ended (task not sent, lock release failed, callback failed);"
+    " the operation's answer stood",
+    ["kind"],
+)
+AFTER_COMMIT_INCIDENTS_LOST = Counter(
+    "transaction_after_commit_incidents_lost_total", "After-commit incidents that could not be written to their log"
+)
+
 OPERATION = "operation"
 LOCK = "lock"
 COMMIT = "commit"

@@ -145,8 +145,8 @@ def _finish(operation, alias, failure):
         TransactionMonitoringService.log_transaction_failure(
             operation.name, failure, duration_ms=duration * 1000.0, database_alias=alias
         )
-    except Exception:  # noqa: BLE001 - watching an operation must never break it
-        logger.exception("transaction monitoring failed for %s", operation.name)
+    except Exception as error:  # noqa: BLE001 - watching an operation must never break it
+        _report_incident(MONITORING_FAILED, "transaction monitoring", error, operation, alias)
 
 
 class _AliasAtomic(ContextDecorator):
@@ -272,15 +272,59 @@ def signal_aware_transaction(using=None, *, savepoint=None, name=None):
     return _AliasAtomic(using, savepoint=savepoint, durable=False, name=name)
 
 
-def on_commit(func, using=None):
+# Kinds of after-commit incident (``apps.core.models.AfterCommitIncident.Kind``).
+TASK_NOT_SENT = "task_not_sent"
+CALLBACK_FAILED = "callback_failed"
+MONITORING_FAILED = "monitoring_failed"
+
+
+def _callable_name(func):
+    """A readable name of an after-commit callback, also for a ``functools.partial`` (which has none)."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    owner = getattr(func, "__self__", None)
+    if owner is not None and getattr(owner, "name", None):  # a Celery task's bound delay/apply_async
+        return f"{owner.name}.{getattr(func, '__name__', 'call')}"
+    return _qualified_name(func)
+
+
+def _report_incident(kind, action, error, operation, alias):
+    """Hand an after-commit incident to the monitoring (imported late: it builds on the models)."""
+    try:
+        from .after_commit_incidents import record_incident
+
+        record_incident(kind, action, error, operation=operation.name if operation else "", database_alias=alias)
+    except Exception:  # noqa: BLE001 - the last resort: the answer must stand
+        logger.exception("could not report the after-commit incident of %s", action)
+
+
+def _guarded(func, alias, kind, action):
+    """``func`` wrapped so that nothing it raises escapes into the commit that has already happened."""
+    operation = (_operations.get() or {}).get(alias)
+    action = action or _callable_name(func)
+
+    def run_after_commit():
+        try:
+            func()
+        except Exception as error:  # noqa: BLE001 - the transaction has committed: report, never raise
+            _report_incident(kind, action, error, operation, alias)
+
+    run_after_commit.__qualname__ = run_after_commit.__name__ = f"after_commit[{action}]"
+    return run_after_commit
+
+
+def on_commit(func, using=None, *, incident=CALLBACK_FAILED, action=None):
     """Schedule ``func`` to run after the current unit of work's transaction commits.
 
     Unlike Celery's ``delay_on_commit`` (which always uses the ``default`` alias) it waits for the
-    transaction on the alias the operation really writes to. It is robust: once the data has
-    committed, a failing side effect (a broker that is down) is logged, not turned into an error
-    for a caller whose operation succeeded.
+    transaction on the alias the operation really writes to. Once the data has committed, the
+    caller is told so: whatever ``func`` raises (a broker that is down, a bug) is caught, logged
+    with its traceback and recorded as an after-commit incident of kind ``incident`` (see
+    ``after_commit_incidents``), never turned into an error for an operation that succeeded.
+    ``action`` names the callback in that record (default: the function's name).
     """
-    transaction.on_commit(func, using=using or get_current_db_name(), robust=True)
+    alias = using or get_current_db_name()
+    transaction.on_commit(_guarded(func, alias, incident, action), using=alias, robust=True)
 
 
 def send_task_on_commit(task, *args, about=None):

@@ -33,13 +33,21 @@ from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.module_loading import import_string
+from rest_framework.exceptions import APIException
 
 from apps.core.exceptions import LockAcquisitionError
-from apps.core.models import OutboxMessage, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
+from apps.core.models import (
+    AfterCommitIncident,
+    OutboxMessage,
+    TransactionFailureLog,
+    TransactionHealthCheck,
+    TransactionMetrics,
+)
 
 from . import monitoring_metrics
 from .correlation import get_correlation_id, get_current_request, get_entry_point
 from .database_aliases import tenant_aliases
+from .unique_conflicts import is_input_constraint_violation
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +64,15 @@ DEFAULT_THRESHOLDS = {
     "deadlocks_critical": 0,
     # More lock waits that ran out than this is Degraded.
     "lock_timeouts_degraded": 10,
+    # More after-commit incidents (task not sent, lock release failed, ...) than this is Degraded.
+    "after_commit_incidents_degraded": 0,
 }
 
 DEFAULT_EXPECTED_ERRORS = (
     "django.core.exceptions.ValidationError",
+    "django.core.exceptions.BadRequest",
+    "django.core.exceptions.SuspiciousOperation",
+    "apps.core.exceptions.StaleVersionError",
     "django.core.exceptions.PermissionDenied",
     "django.http.Http404",
     "rest_framework.exceptions.ValidationError",
@@ -137,9 +150,23 @@ def _expected_classes(paths):
 
 
 def is_expected_error(exc):
-    """True for errors that reject invalid input (a 400/403/404), not a failure of the system."""
+    """True for a rejection: the caller's mistake (a 4xx), not a failure of the system (a 5xx).
+
+    Rejected are invalid input and refused rules or transitions (``ValidationError``), a record
+    changed since it was read, a body DRF could not parse or does not accept (any DRF error below
+    500: malformed JSON 400, wrong content type 415), and a unique or check constraint that the
+    input violates. They are counted as rejections; only failures move the failure rate and the
+    health status. ``TRANSACTION_MONITORING_EXPECTED_ERRORS`` lists the exception classes.
+    """
     paths = tuple(getattr(settings, "TRANSACTION_MONITORING_EXPECTED_ERRORS", DEFAULT_EXPECTED_ERRORS))
-    return isinstance(exc, _expected_classes(paths))
+    if isinstance(exc, _expected_classes(paths)):
+        return True
+    if isinstance(exc, APIException):
+        return exc.status_code < 500
+    return is_input_constraint_violation(exc)
+
+
+is_rejection = is_expected_error
 
 
 def _causes(exc):
@@ -172,17 +199,48 @@ def classify(exc):
     return TransactionFailureLog.Category.APPLICATION, ""
 
 
-def _location(exc):
-    last = None
-    for frame, line in traceback.walk_tb(exc.__traceback__):
-        last = (frame.f_code.co_filename, line, frame.f_code.co_name)
-    if last is None:
-        return ""
-    filename, line, function = last
+PROJECT_PACKAGES = ("apps", "config")
+# The project's database execute wrappers: every query passes through them, none is issued there.
+PASS_THROUGH = frozenset({"apps/core/services/write_guard.py", "apps/core/testing.py"})
+
+
+def _project_path(filename):
+    """``filename`` relative to ``BASE_DIR`` when it is the project's own code (``apps``, ``config``), else None."""
     try:
-        filename = Path(filename).resolve().relative_to(settings.BASE_DIR).as_posix()
-    except ValueError:
-        filename = Path(filename).name
+        relative = Path(filename).resolve().relative_to(Path(settings.BASE_DIR).resolve())
+    except (ValueError, OSError):
+        return None
+    parts = relative.parts
+    if not parts or parts[0] not in PROJECT_PACKAGES or "site-packages" in parts:
+        return None
+    return relative.as_posix()
+
+
+def error_location(exc):
+    """``file:line in function`` of the innermost frame of ``exc``'s traceback in the project's own code.
+
+    An error raised by Django or a driver is reported where the project called into it (the
+    service line that issued the write), not at ``base.py:… in execute``. The project's execute
+    wrappers (``PASS_THROUGH``), which every query passes through, are skipped; only when no
+    frame of the traceback is the project's is the innermost frame named.
+    """
+    innermost = wrapper = project = None
+    for frame, line in traceback.walk_tb(exc.__traceback__):
+        innermost = (frame.f_code.co_filename, line, frame.f_code.co_name)
+        path = _project_path(frame.f_code.co_filename)
+        if path is None:
+            continue
+        if path in PASS_THROUGH:
+            wrapper = (path, line, frame.f_code.co_name)
+        else:
+            project = (path, line, frame.f_code.co_name)
+    found = project or wrapper
+    if found is None:
+        if innermost is None:
+            return ""
+        filename, line, function = innermost
+        found = (_project_path(filename) or Path(filename).name, line, function)
+    filename, line, function = found
     return f"{filename}:{line} in {function}"[:255]
 
 
@@ -202,9 +260,15 @@ def thresholds():
     return {**DEFAULT_THRESHOLDS, **getattr(settings, "TRANSACTION_HEALTH_THRESHOLDS", {})}
 
 
-def evaluate_health(*, failure_rate, average_ms=None, deadlocks=0, lock_timeouts=0, limits=None):
-    """The status for some figures, and the reasons for it. Every threshold is "more than"."""
-    limits = limits or thresholds()
+def evaluate_health(
+    *, failure_rate, average_ms=None, deadlocks=0, lock_timeouts=0, after_commit_incidents=0, limits=None
+):
+    """The status for some figures, and the reasons for it. Every threshold is "more than".
+
+    Rejections (the callers' mistakes) are not among the figures: only the system's failures, and
+    what went wrong after a commit, move the status.
+    """
+    limits = {**DEFAULT_THRESHOLDS, **(limits or thresholds())}
     critical, degraded = [], []
     if deadlocks > limits["deadlocks_critical"]:
         critical.append(f"{deadlocks} deadlock(s)")
@@ -216,6 +280,10 @@ def evaluate_health(*, failure_rate, average_ms=None, deadlocks=0, lock_timeouts
         degraded.append(f"average duration {average_ms:.0f} ms is above {limits['slow_transaction_ms']} ms")
     if lock_timeouts > limits["lock_timeouts_degraded"]:
         degraded.append(f"{lock_timeouts} lock waits ran out (more than {limits['lock_timeouts_degraded']})")
+    if after_commit_incidents > limits["after_commit_incidents_degraded"]:
+        degraded.append(
+            f"{after_commit_incidents} after-commit incident(s) (more than {limits['after_commit_incidents_degraded']})"
+        )
     if critical:
         return TransactionHealthCheck.Status.CRITICAL, critical + degraded
     if degraded:
@@ -359,7 +427,7 @@ class TransactionMonitoringService:
             error_message=redact_text(str(exc))[:MAX_MESSAGE_LENGTH],
             error_code=code[:16],
             category=category,
-            location=_location(exc),
+            location=error_location(exc),
             correlation_id=(correlation_id or get_correlation_id())[:64],
             database_alias=str(database_alias or "")[:64],
             duration_ms=duration_ms,
@@ -432,6 +500,17 @@ class TransactionMonitoringService:
         return TransactionFailureLog.objects.using(cls.alias()).filter(occurred_at__gte=cls._since(hours, now))
 
     @classmethod
+    def after_commit_incidents(cls, hours=24, now=None):
+        return AfterCommitIncident.objects.using(cls.alias()).filter(occurred_at__gte=cls._since(hours, now))
+
+    @classmethod
+    def get_recent_after_commit_incidents(cls, limit=20, hours=24, now=None):
+        return [
+            incident_as_dict(record)
+            for record in cls.after_commit_incidents(hours, now).order_by("-occurred_at", "-id")[:limit]
+        ]
+
+    @classmethod
     def metrics(cls, hours=24, now=None, kind=TransactionMetrics.Kind.OPERATION):
         since = monitoring_metrics.current_hour(cls._since(hours, now))
         return TransactionMetrics.objects.using(cls.alias()).filter(hour__gte=since, kind=kind)
@@ -460,8 +539,14 @@ class TransactionMonitoringService:
         failure_rate = round(100.0 * failed / total, 3) if total else 0.0
         average_ms = totals["duration_sum_ms"] / totals["duration_count"] if totals["duration_count"] else None
         deadlocks = categories.get(TransactionFailureLog.Category.DEADLOCK, 0)
+        incidents = dict(cls.after_commit_incidents(hours, now).values_list("kind").annotate(n=Count("id")).order_by())
+        incident_count = sum(incidents.values())
         status, reasons = evaluate_health(
-            failure_rate=failure_rate, average_ms=average_ms, deadlocks=deadlocks, lock_timeouts=lock_timeouts
+            failure_rate=failure_rate,
+            average_ms=average_ms,
+            deadlocks=deadlocks,
+            lock_timeouts=lock_timeouts,
+            after_commit_incidents=incident_count,
         )
         outbox = task_outbox_backlog(now)
         if outbox["stuck"]:
@@ -488,6 +573,11 @@ class TransactionMonitoringService:
             "unresolved_failures": failures.filter(is_resolved=False).count(),
             "success_rate": round(100.0 * totals["commits"] / total, 3) if total else 100.0,
             "failure_rate": failure_rate,
+            "rejection_rate": round(100.0 * totals["rejections"] / total, 3) if total else 0.0,
+            "after_commit_incidents": incident_count,
+            "after_commit_incidents_by_kind": {
+                str(kind): incidents.get(kind, 0) for kind in AfterCommitIncident.Kind.values
+            },
             "average_duration_ms": round(average_ms, 2) if average_ms is not None else None,
             "slow_transactions": totals["slow"],
             "deadlocks": deadlocks,
@@ -654,6 +744,7 @@ class TransactionMonitoringService:
             TransactionFailureLog: ("occurred_at", getattr(settings, "TRANSACTION_FAILURE_LOG_RETENTION_DAYS", 90)),
             TransactionMetrics: ("hour", getattr(settings, "TRANSACTION_METRICS_RETENTION_DAYS", 30)),
             TransactionHealthCheck: ("checked_at", getattr(settings, "TRANSACTION_HEALTH_CHECK_RETENTION_DAYS", 30)),
+            AfterCommitIncident: ("occurred_at", getattr(settings, "TRANSACTION_FAILURE_LOG_RETENTION_DAYS", 90)),
         }
         removed = {}
         for model, (field_name, days) in retention.items():
@@ -681,6 +772,26 @@ def notify_critical(snapshot):
         )
     except Exception:  # noqa: BLE001 - a mail server that is down must not fail the health check
         logger.exception("could not mail the admins that transaction health is Critical")
+
+
+def incident_as_dict(record):
+    """An after-commit incident for JSON."""
+    return {
+        "id": record.pk,
+        "occurred_at": record.occurred_at.isoformat(),
+        "kind": record.kind,
+        "kind_label": record.get_kind_display(),
+        "operation": record.operation,
+        "action": record.action,
+        "view_name": record.view_name,
+        "error_class": record.error_class,
+        "error_message": record.error_message,
+        "location": record.location,
+        "correlation_id": record.correlation_id,
+        "database_alias": record.database_alias,
+        "request_method": record.request_method,
+        "request_path": record.request_path,
+    }
 
 
 def failure_as_dict(record, full=True):

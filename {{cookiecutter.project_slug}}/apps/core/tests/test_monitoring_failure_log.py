@@ -299,3 +299,20 @@ def _user(username, password, **extra):
     return get_user_model().objects.create_user(
         username=username, password=password, peoplecode=username.upper(), peoplename=username.title(), **extra
     )
+
+
+@atomic_view_operation()
+def query_a_table_that_does_not_exist():
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute("SELECT * FROM no_such_table_anywhere")  # the project's line that issued it
+
+
+@both_databases
+def test_raised_at_names_the_projects_line_not_djangos_execute():
+    with pytest.raises(Exception, match="no_such_table_anywhere"):
+        query_a_table_that_does_not_exist()
+    record = failures().get()
+    line = query_a_table_that_does_not_exist.__wrapped__.__code__.co_firstlineno + 3
+    assert record.location == (
+        f"apps/core/tests/test_monitoring_failure_log.py:{line} in query_a_table_that_does_not_exist"
+    )

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from apps.core.models import TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
+from apps.core.models import AfterCommitIncident, TransactionFailureLog, TransactionHealthCheck, TransactionMetrics
 from apps.core.services import monitoring_metrics
 from apps.core.services.monitoring_metrics import OPERATION, Bucket
 from apps.core.services.transaction_monitoring_service import (
@@ -158,8 +158,17 @@ def test_old_records_are_pruned_after_their_retention(settings):
     monitoring = TransactionHealthCheck.objects.using("monitoring")
     monitoring.create(status=HEALTHY, checked_at=timezone.now() - timedelta(days=11))
     monitoring.create(status=HEALTHY)
+    incidents = AfterCommitIncident.objects.using("monitoring")
+    incidents.create(kind="task_not_sent", error_class="OSError", occurred_at=timezone.now() - timedelta(days=11))
+    incidents.create(kind="task_not_sent", error_class="OSError")
     removed = prune_transaction_monitoring.apply().result
-    assert removed == {"transactionfailurelog": 1, "transactionmetrics": 1, "transactionhealthcheck": 1}
+    assert removed == {
+        "transactionfailurelog": 1,
+        "transactionmetrics": 1,
+        "transactionhealthcheck": 1,
+        "aftercommitincident": 1,
+    }
+    assert incidents.count() == 1
     assert list(TransactionFailureLog.objects.using("monitoring").values_list("operation", flat=True)) == ["new"]
     assert list(TransactionMetrics.objects.using("monitoring").values_list("operation", flat=True)) == ["new"]
     assert monitoring.count() == 1

@@ -219,6 +219,7 @@ def dashboard_view(request):
         "bucket": "hour" if hours <= 48 else "day",
         "top_failing": service.get_top_failing_operations(limit=10, hours=hours),
         "recent_failures": list(service.failures(hours).order_by("-occurred_at", "-id")[:15]),
+        "after_commit_incidents": list(service.after_commit_incidents(hours).order_by("-occurred_at", "-id")[:15]),
         "slow": TransactionAuditService.get_slow_transactions(
             threshold_ms=limits["slow_transaction_ms"], limit=10, hours=hours
         ),

@@ -13,6 +13,9 @@ The same view serves two kinds of caller:
 * any other caller (``Accept: application/json``, ``fetch``/XHR, scripts) gets JSON: 201/200 with
   the record's keys, 400 with field errors, 409 on a conflict.
 
+A duplicate (a unique constraint, found by the form's own check or by the database) is 409 for
+both, with the error by the field(s) of the constraint: ``{"errors": {field: [message]}}``.
+
 An edit form of a versioned record carries the version it was rendered with in a hidden
 ``version`` field; ``handle_valid_form`` passes ``form.expected_version`` to the service, which
 refuses the edit when the row has moved on since (409, with the current values: someone else
@@ -46,6 +49,7 @@ from apps.core.exceptions import StaleVersionError
 from apps.core.input.body import describe_body_limit
 from apps.core.models import VersionedModel
 from apps.core.services.transaction_manager import atomic_view_operation
+from apps.core.services.unique_conflicts import unique_form_errors
 
 from .negotiation import wants_json
 from .responses import WRITE_FAILURES, describe_write_failure, stale_version_payload
@@ -170,6 +174,12 @@ class AtomicFormView(LoginRequiredMixin, View):
         self.check_role(instance)
         form = self.get_form(data=request.POST, instance=instance)
         if not form.is_valid():
+            if unique_form_errors(form):  # a duplicate is a conflict, whoever finds it: as the database's
+                if wants_json(request):
+                    return JsonResponse(
+                        {"errors": {name: list(errors) for name, errors in form.errors.items()}}, status=409
+                    )
+                return self.render_form(form, instance, status=409)
             if wants_json(request):
                 return JsonResponse({"errors": form.errors.get_json_data()}, status=400)
             return self.render_form(form, instance, status=400)
@@ -184,7 +194,7 @@ class AtomicFormView(LoginRequiredMixin, View):
 
     def write_failed(self, exc, form, instance):
         """Nothing was written: say why, as JSON or as the form with the reasons by their fields."""
-        status, body, headers = describe_write_failure(exc, self.model._meta.verbose_name)
+        status, body, headers = describe_write_failure(exc, self.model._meta.verbose_name, set(form.fields))
         if wants_json(self.request):
             return JsonResponse(body, status=status, headers=headers)
         errors = body.get("errors")

@@ -59,14 +59,15 @@ def test_api_refuses_a_site_under_a_site(api_client, site_bt):
     assert counts.changed() == {}
 
 
-def test_duplicate_type_assist_through_the_api_is_a_409_naming_the_model(api_client, author):
+def test_duplicate_type_assist_through_the_api_is_a_409_naming_the_fields(api_client, author):
     group = services.create_super_type_assist(author=author, code="DEPT", name="Department")
     payload = {"tatype": group.pk, "tacode": "OPS", "taname": "Operations"}
     assert api_client.post("/api/v1/type-assists/", payload, format="json").status_code == 201
     counts = RowCounts(TypeAssist, SuperTypeAssist)
     response = api_client.post("/api/v1/type-assists/", payload, format="json")
     assert response.status_code == 409
-    assert response.json()["model"] == "type assist"
+    assert set(response.json()) == {"tatype", "tacode"}
+    assert response.json()["tacode"][0].endswith("already exists.")
     assert counts.changed() == {}
 
 

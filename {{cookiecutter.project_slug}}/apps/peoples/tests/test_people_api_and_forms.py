@@ -63,7 +63,10 @@ def test_duplicate_code_in_the_same_client_gets_409_not_500(api_client, author, 
     body = {"username": "another", "peoplecode": author.peoplecode, "peoplename": "Dup", "client": client_bt.pk}
     response = api_client.post("/api/v1/people/", body, format="json")
     assert response.status_code == 409
-    assert response.json()["model"] == "person"
+    assert response.json() == {
+        "client": ["Person with this Client and Code already exists."],
+        "peoplecode": ["Person with this Client and Code already exists."],
+    }
 
 
 def test_the_same_code_in_another_client_is_allowed(api_client, author):

@@ -40,13 +40,12 @@ def test_vendor_create_list_retrieve_update(api_client, client_bt):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_duplicate_vendor_code_is_a_409_naming_the_model(api_client, wom_rows):
+def test_duplicate_vendor_code_is_a_409_naming_the_field(api_client, wom_rows):
     assert api_client.post(f"{API}/vendors/", {"code": "V1", "name": "Vendor One"}).status_code == 201
     rows = wom_rows()
     response = api_client.post(f"{API}/vendors/", {"code": "V1", "name": "Vendor Again"})
     assert response.status_code == 409
-    assert response.json()["error"] == "integrity_error"
-    assert response.json()["model"] == "vendor"
+    assert response.json() == {"code": ["Vendor with this Code already exists."]}
     assert rows.changed() == {}
 
 

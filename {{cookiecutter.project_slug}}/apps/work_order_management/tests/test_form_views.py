@@ -38,7 +38,7 @@ def test_duplicate_vendor_form_is_a_409(web_client, vendor, wom_rows):
     rows = wom_rows()
     response = web_client.post(reverse("work_order_management:vendor-create"), {"code": vendor.code, "name": "Dup"})
     assert response.status_code == 409
-    assert response.json()["model"] == "vendor"
+    assert response.json()["errors"] == {"code": ["Vendor with this Code already exists."]}
     assert rows.changed() == {}
 
 

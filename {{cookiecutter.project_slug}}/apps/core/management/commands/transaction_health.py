@@ -61,7 +61,15 @@ class Command(BaseCommand):
             f"  transactions {summary['total_transactions']}: {summary['commits']} committed, "
             f"{summary['rejections']} rejected, {summary['failures']} failed"
         )
-        write(f"  success rate {summary['success_rate']:.2f}%, failure rate {summary['failure_rate']:.2f}%")
+        write(
+            f"  success rate {summary['success_rate']:.2f}%, failure rate {summary['failure_rate']:.2f}% "
+            f"(rejections are the callers' mistakes and do not count as failures: {summary['rejection_rate']:.2f}%)"
+        )
+        incidents = summary["after_commit_incidents_by_kind"]
+        write(
+            f"  after-commit incidents {summary['after_commit_incidents']}: "
+            + ", ".join(f"{count} {kind.replace('_', ' ')}" for kind, count in incidents.items())
+        )
         write(
             f"  average duration {'-' if average is None else f'{average:.1f} ms'}, "
             f"{summary['slow_transactions']} slow, {summary['deadlocks']} deadlocks, "

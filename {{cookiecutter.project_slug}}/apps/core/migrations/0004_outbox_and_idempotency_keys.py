@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0002_transactionhealthcheck_transactionfailurelog_and_more'),
+        ('core', '0003_aftercommitincident'),
     ]
 
     operations = [
