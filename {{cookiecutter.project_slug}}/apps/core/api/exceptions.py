@@ -10,11 +10,14 @@ import logging
 
 from django.db import IntegrityError
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from apps.core.exceptions import StaleVersionError
 from apps.core.input.body import BODY_LIMIT_ERRORS, body_limit_payload
+from apps.core.services.transaction_manager import count_rejection
+from apps.core.services.transaction_monitoring_service import is_rejection
 from apps.core.views.responses import WRITE_FAILURES, describe_write_failure, stale_version_payload
 
 from .conditional import etag
@@ -75,4 +78,15 @@ def atomic_exception_handler(exc, context):
         logger.exception("unhandled error in %s", type(view).__name__, exc_info=exc)
         body = {"error": "server_error", "detail": "The operation failed and was rolled back; nothing was saved."}
         response = Response(body, status=500)
+    _count_write_rejection(exc, context, response.status_code)
     return response
+
+
+def _count_write_rejection(exc, context, status):
+    """A write refused for the caller's mistake before its transaction began (a body that cannot be
+    parsed, a content type not accepted) is a rejection too; one refused inside was counted there."""
+    request, view = context.get("request"), context.get("view")
+    if request is None or request.method in SAFE_METHODS or not 400 <= status < 500 or not is_rejection(exc):
+        return
+    action = getattr(view, "action", None) or request.method.lower()
+    count_rejection(f"{type(view).__module__}.{type(view).__qualname__}.{action}", exc)

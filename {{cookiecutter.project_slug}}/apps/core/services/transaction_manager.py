@@ -134,6 +134,7 @@ def _finish(operation, alias, failure):
 
         if is_expected_error(failure):
             monitoring_metrics.record(operation.name, monitoring_metrics.REJECTED, duration, error_class)
+            _mark_counted(failure)
             return
         monitoring_metrics.record(operation.name, monitoring_metrics.ROLLBACK, duration, error_class)
         if getattr(failure, "_transaction_failure_logged", False):
@@ -147,6 +148,29 @@ def _finish(operation, alias, failure):
         )
     except Exception as error:  # noqa: BLE001 - watching an operation must never break it
         _report_incident(MONITORING_FAILED, "transaction monitoring", error, operation, alias)
+
+
+def _mark_counted(error):
+    try:
+        error._counted_as_rejection = True
+    except AttributeError:
+        pass
+
+
+def count_rejection(name, error=None, *, error_class="ValidationError"):
+    """Count a caller's mistake that was refused before any transaction began as a rejection of ``name``.
+
+    A request whose body cannot be parsed, or a form that is invalid, is answered 4xx before its
+    operation opens a transaction; it is still a rejection, shown apart from failures. A mistake
+    refused inside a boundary was counted there, once: ``error`` is not counted again.
+    """
+    if error is not None:
+        if getattr(error, "_counted_as_rejection", False):
+            return
+        _mark_counted(error)
+        error_class = type(error).__name__
+    if monitoring_metrics.monitoring_enabled():
+        monitoring_metrics.record(name, monitoring_metrics.REJECTED, 0.0, error_class)
 
 
 class _AliasAtomic(ContextDecorator):

@@ -10,7 +10,7 @@ import functools
 import pytest
 from django.contrib.auth.models import Group
 
-from apps.core.models import AfterCommitIncident
+from apps.core.models import AfterCommitIncident, OutboxMessage
 from apps.core.services import monitoring_metrics
 from apps.core.services.distributed_locks import with_lock_and_transaction
 from apps.core.services.transaction_manager import atomic_view_operation, on_commit, send_task_on_commit
@@ -50,7 +50,9 @@ def test_a_callback_that_raises_after_the_commit_is_an_incident_not_an_error(cap
 def test_a_task_the_broker_refuses_is_a_task_not_sent_incident(unreachable_broker):
     from celery import shared_task
 
-    @shared_task(name="tests.after_commit.noop")
+    from apps.core.outbox.consumer import IdempotentTask
+
+    @shared_task(name="tests.after_commit.noop", base=IdempotentTask)
     def noop(value):
         return value
 
@@ -65,6 +67,8 @@ def test_a_task_the_broker_refuses_is_a_task_not_sent_incident(unreachable_broke
     incident = _incidents("task_not_sent").get()
     assert incident.action == "tests.after_commit.noop"
     assert incident.error_class.startswith("kombu.exceptions.")
+    [message] = OutboxMessage.objects.filter(task_name="tests.after_commit.noop")
+    assert message.published_at is None, "the refused task waits in the outbox for the relay"
 
 
 def test_incidents_are_in_the_health_summary_apart_from_failures():

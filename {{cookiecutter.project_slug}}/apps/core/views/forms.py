@@ -48,7 +48,7 @@ from apps.core.access.scoping import scope_queryset
 from apps.core.exceptions import StaleVersionError
 from apps.core.input.body import describe_body_limit
 from apps.core.models import VersionedModel
-from apps.core.services.transaction_manager import atomic_view_operation
+from apps.core.services.transaction_manager import atomic_view_operation, count_rejection
 from apps.core.services.unique_conflicts import unique_form_errors
 
 from .negotiation import wants_json
@@ -174,6 +174,7 @@ class AtomicFormView(LoginRequiredMixin, View):
         self.check_role(instance)
         form = self.get_form(data=request.POST, instance=instance)
         if not form.is_valid():
+            count_rejection(f"{type(self).__module__}.{type(self).__qualname__}.post")
             if unique_form_errors(form):  # a duplicate is a conflict, whoever finds it: as the database's
                 if wants_json(request):
                     return JsonResponse(
