@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from apps.activity.models import Job, Jobneed
@@ -86,6 +86,20 @@ def team(db):
     return people
 
 
+def _replaced(element):
+    """A wait condition: ``element``'s page is gone. Chromium may answer a look at an element of the
+    page being replaced with "does not belong to the document" rather than "stale": both mean gone."""
+
+    def gone(driver):
+        try:
+            element.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    return gone
+
+
 class Visit:
     """One person's browser session: pages are opened, checked with axe-core and photographed."""
 
@@ -119,7 +133,7 @@ class Visit:
         """Click ``element`` and wait until the next page has replaced this one."""
         page = self.driver.find_element(By.TAG_NAME, "html")
         element.click()
-        WebDriverWait(self.driver, 30).until(expected_conditions.staleness_of(page))
+        WebDriverWait(self.driver, 30).until(_replaced(page))
 
     def follow(self, link_text):
         self.submit(self.driver.find_element(By.PARTIAL_LINK_TEXT, link_text))
