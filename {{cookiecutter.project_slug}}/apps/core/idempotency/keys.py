@@ -23,17 +23,21 @@ class Claim:
     marked: bool = False
 
 
-def fingerprint(*, caller, method, path, body):
-    """A digest of everything a retry must repeat: who sends it, the method, the path and the body."""
+def caller_digest(caller):
+    """Who sends a key, as a digest: the keys of one caller are apart from everybody else's."""
+    return hashlib.sha256(caller.encode()).hexdigest()
+
+
+def fingerprint(*, method, path, body):
+    """A digest of everything a retry must repeat: the method, the path and the body."""
     digest = hashlib.sha256()
-    for part in (caller.encode(), method.encode(), path.encode()):
+    for part in (method.encode(), path.encode(), body):
         digest.update(hashlib.sha256(part).digest())
-    digest.update(hashlib.sha256(body).digest())
     return digest.hexdigest()
 
 
-def claim(key, print_, alias):
-    """Claim ``key`` for a request with fingerprint ``print_``; return ``(outcome, record)``.
+def claim(caller, key, print_, alias):
+    """Claim ``caller``'s ``key`` for a request with fingerprint ``print_``; return ``(outcome, record)``.
 
     ``FRESH``: the request runs (the key was new, or its first request was abandoned before it
     committed); ``REPLAY``: the first request's answer is stored; ``APPLIED``: it committed but its
@@ -42,7 +46,7 @@ def claim(key, print_, alias):
     """
     keys = IdempotencyKey.objects.using(alias)
     now = timezone.now()
-    record, created = keys.get_or_create(key=key, defaults={"fingerprint": print_, "claimed_at": now})
+    record, created = keys.get_or_create(caller=caller, key=key, defaults={"fingerprint": print_, "claimed_at": now})
     if created:
         return FRESH, record
     if record.fingerprint != print_:

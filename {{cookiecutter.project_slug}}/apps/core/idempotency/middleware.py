@@ -3,6 +3,8 @@
 Placed after the authentication (and tenant routing) middleware: the key is kept on the alias of
 the request's operation, and its fingerprint includes who sends it (the ``Authorization`` header,
 or the session's user), so nobody is ever answered with another caller's result.
+
+Each caller's keys are its own: the same key from another caller is another request.
 """
 
 import logging
@@ -60,11 +62,10 @@ class IdempotencyKeyMiddleware:
         except RequestDataTooBig:
             return self.get_response(request)  # refused by the view's own limit: 413, nothing written
         alias = get_current_db_name()
-        print_ = keys.fingerprint(
-            caller=_caller(request), method=request.method, path=request.get_full_path(), body=body
-        )
+        caller = keys.caller_digest(_caller(request))
+        print_ = keys.fingerprint(method=request.method, path=request.get_full_path(), body=body)
         try:
-            outcome, record = keys.claim(key, print_, alias)
+            outcome, record = keys.claim(caller, key, print_, alias)
         except DatabaseError:
             logger.exception("idempotency key %s could not be claimed", key)
             response = JsonResponse(

@@ -15,9 +15,12 @@ from django.utils import timezone
 class IdempotencyKey(models.Model):
     """One ``Idempotency-Key`` a client sent with a write, and what became of that write."""
 
-    key = models.CharField(max_length=255, unique=True)
-    #: A digest of who sent it, the method, the path and the body: the same key with anything
-    #: else is a client error (422), never a replay of someone else's answer.
+    #: A digest of who sent it (the ``Authorization`` header or the session's user): each caller's
+    #: keys are its own, so nobody can replay, block or probe another caller's requests.
+    caller = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    #: A digest of the method, the path and the body: the same key with another request is a
+    #: client error (422).
     fingerprint = models.CharField(max_length=64)
     claimed_at = models.DateTimeField(default=timezone.now)
     committed_at = models.DateTimeField(null=True, blank=True)
@@ -29,6 +32,7 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         verbose_name = "idempotency key"
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="core_idempotency_key_per_caller")]
 
     def __str__(self):
         return self.key

@@ -64,14 +64,18 @@ def test_the_same_key_with_another_body_is_a_422_and_writes_nothing(token_client
     assert list(Vendor.objects.values_list("code", flat=True)) == ["V1"]
 
 
-def test_the_same_key_from_another_caller_is_a_422_not_their_answer(token_client, member):
+def test_the_same_key_from_another_caller_is_their_own_request_never_a_replay(token_client, member):
     key = str(uuid.uuid4())
-    assert _post(token_client, {"code": "V1", "name": "Vendor One"}, key).status_code == 201
+    first = _post(token_client, {"code": "V1", "name": "Vendor One"}, key)
+    assert first.status_code == 201
     other = APIClient()
-    other.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=member('supervisor')).key}")
-    answer = _post(other, {"code": "V1", "name": "Vendor One"}, key)
-    assert answer.status_code == 422
-    assert "V1" not in answer.content.decode()
+    other.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=member('client_admin')).key}")
+    answer = _post(other, {"code": "V2", "name": "Vendor Two"}, key)
+    assert answer.status_code == 201
+    assert "Idempotent-Replayed" not in answer
+    assert answer.json()["code"] == "V2"
+    assert Vendor.objects.count() == 2
+    assert IdempotencyKey.objects.filter(key=key).count() == 2
 
 
 def test_a_rejected_request_keeps_no_key_so_its_corrected_retry_runs(token_client):
