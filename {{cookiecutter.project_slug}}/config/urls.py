@@ -13,6 +13,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.authtoken.views import obtain_auth_token
 
 from apps.core.api.monitoring import TransactionFailureAPIView, TransactionHealthAPIView
+from apps.core.views import errors
 from apps.core.views.dashboard import dashboard_view, failure_detail_view
 from apps.core.views.health import live_view, ready_view
 from apps.core.views.home import HomeView
@@ -24,6 +25,12 @@ from apps.core.views.transaction_monitoring_dashboard import (
     TransactionHealthAPI,
     TransactionHealthDashboard,
 )
+
+# Under /api/ Django's own error answers are JSON too (an id of the wrong shape is a 404 there).
+handler400 = errors.bad_request
+handler403 = errors.permission_denied
+handler404 = errors.page_not_found
+handler500 = errors.server_error
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
