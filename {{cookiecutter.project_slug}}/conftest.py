@@ -98,6 +98,15 @@ def fresh_signin_counters(settings):
     settings.SIGNIN_THROTTLE_NAMESPACE = f"signin-test-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(autouse=True)
+def fresh_transaction_counts():
+    """Each test starts without the in-memory transaction counts of the tests before it in this process:
+    a page or command that folds them would otherwise add their commits and rollbacks to its figures."""
+    from apps.core.services import monitoring_metrics
+
+    monitoring_metrics.drain()
+
+
 @pytest.fixture
 def client_bt(db):
     from apps.onboarding.models import Bt
