@@ -115,14 +115,10 @@ class _Server:
         for _ in range(3):  # a free port can be taken between choosing it and binding it
             self.port = free_port()
             self.process = self._spawn()
-            deadline = time.monotonic() + START_TIMEOUT
-            while time.monotonic() < deadline and self.process.poll() is None:
-                if self._ready():
-                    return self
-                time.sleep(0.1)
+            if self._answers_in_time():
+                return self
             self._kill()
-        log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-        raise EmbeddedServiceError(f"the embedded {self.name} did not start; its log ({self.log}):\n{log}")
+        raise self._did_not_start("start")
 
     def stop(self):
         if self.process is not None and self.process.poll() is None:
@@ -148,13 +144,22 @@ class _Server:
     def resume(self):
         """Start the halted server again on the same port with the same data; wait until it answers."""
         self.process = self._spawn()
+        if self._answers_in_time():
+            return self
+        raise self._did_not_start("start again")
+
+    def _answers_in_time(self):
+        """Wait until the spawned server answers (True), dies or ``START_TIMEOUT`` passes (False)."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline and self.process.poll() is None:
             if self._ready():
-                return self
+                return True
             time.sleep(0.1)
+        return False
+
+    def _did_not_start(self, what):
         log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-        raise EmbeddedServiceError(f"the embedded {self.name} did not start again; its log ({self.log}):\n{log}")
+        return EmbeddedServiceError(f"the embedded {self.name} did not {what}; its log ({self.log}):\n{log}")
 
     def _kill(self):
         if self.process.poll() is None:

@@ -13,6 +13,7 @@ from apps.activity.models import Asset, AssetLog
 from apps.activity.services import create_asset
 from apps.attendance.models import PeopleEventlog
 from apps.core.models import AfterCommitIncident
+from apps.core.tests.prometheus import metrics_text
 from apps.peoples.services import create_person
 from apps.work_order_management.models import Approver, WorkOrder, WorkPermit
 from apps.work_order_management.services import create_approver, create_vendor
@@ -35,17 +36,6 @@ class StopWhenWritten:
 
     def __exit__(self, *exc_info):
         post_save.disconnect(self, sender=self.model)
-
-
-def _metrics_text(client):
-    """What Prometheus scrapes: ``/metrics`` when the project serves it, else the same registry."""
-    from django.urls import NoReverseMatch, reverse
-    from prometheus_client import REGISTRY, generate_latest
-
-    try:
-        return client.get(reverse("metrics")).content.decode()
-    except NoReverseMatch:  # baked without Prometheus: the counters are there all the same
-        return generate_latest(REGISTRY).decode()
 
 
 def _incidents(kind):
@@ -131,7 +121,7 @@ def test_a_work_order_for_a_vendor_committed_while_the_broker_refuses_is_counted
     assert WorkOrder.objects.filter(vendor=vendor).count() == 1
     assert _incidents("task_not_sent").count() == 1
 
-    metrics = _metrics_text(client)
+    metrics = metrics_text(client)
     assert 'transaction_after_commit_incidents_total{kind="task_not_sent"}' in metrics
     staff = django_user_model.objects.create_user(username="ops", password="x", is_staff=True)
     monitoring = APIClient()

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 from apps.core.models import TransactionFailureLog
 from apps.core.services import monitoring_metrics
 from apps.core.services.transaction_monitoring_service import TransactionMonitoringService
+from apps.core.tests.prometheus import metrics_text
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 
@@ -25,17 +26,6 @@ MISTAKES = [
     ({"data": {"code": "", "name": ""}, "format": "json"}, 400),
     ({"data": {"code": "V0", "name": "Again"}, "format": "json"}, 409),
 ]
-
-
-def _metrics_text(client):
-    """What Prometheus scrapes: ``/metrics`` when the project serves it, else the same registry."""
-    from django.urls import NoReverseMatch, reverse
-    from prometheus_client import REGISTRY, generate_latest
-
-    try:
-        return client.get(reverse("metrics")).content.decode()
-    except NoReverseMatch:  # baked without Prometheus: the counters are there all the same
-        return generate_latest(REGISTRY).decode()
 
 
 def _rejected_in_metrics(text):
@@ -48,7 +38,7 @@ def _rejected_in_metrics(text):
 
 def test_sixteen_mistakes_among_forty_commits_leave_the_health_healthy(api_client, client, django_user_model):
     monitoring_metrics.drain()  # what earlier tests of this process counted
-    metrics_before = _rejected_in_metrics(_metrics_text(client))
+    metrics_before = _rejected_in_metrics(metrics_text(client))
     for number in range(40):
         response = api_client.post(
             "/api/v1/vendors/", {"code": f"V{number}", "name": f"Vendor {number}"}, format="json"
@@ -64,7 +54,7 @@ def test_sixteen_mistakes_among_forty_commits_leave_the_health_healthy(api_clien
     assert (summary["status"], summary["failure_rate"]) == ("healthy", 0.0)
     assert summary["rejection_rate"] == round(100 * 16 / 56, 3)
     assert not TransactionFailureLog.objects.using("monitoring").exists()
-    assert _rejected_in_metrics(_metrics_text(client)) - metrics_before == 16
+    assert _rejected_in_metrics(metrics_text(client)) - metrics_before == 16
 
     out = io.StringIO()
     call_command("transaction_health", "--hours", "1", stdout=out)  # exits 0: no CommandError
