@@ -9,14 +9,12 @@ database.
 
 import pytest
 from django.db import connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.activity.models import Asset, AssetLog, Job, Jobneed
 from apps.activity.services import change_asset_status
 from apps.core.exceptions import StaleVersionError
-from apps.core.tests.forms import BROWSER, as_submitted
 from apps.peoples.tests.concurrency import (
     after,
     api_as,
@@ -24,18 +22,14 @@ from apps.peoples.tests.concurrency import (
     needs_postgres_and_redis,
     run_concurrently,
     slow_updates,
+    two_edits_from_one_version,
+    web_as,
 )
 
 
 @pytest.fixture
 def redis_locks(settings):
     settings.DISTRIBUTED_LOCK_BACKEND = "redis"
-
-
-def _signed_in(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def _job_admin_data(job, **changes):
@@ -89,7 +83,7 @@ def test_an_admin_edit_of_a_job_changed_meanwhile_through_the_api_is_refused(red
     with slow_updates("activity_job", "NEW.jobname = 'Renamed slowly'", 1.5):
         rename, admin_edit = run_concurrently(
             lambda: api_as(author).patch(url, {"jobname": "Renamed slowly"}, format="json"),
-            after(0.5, lambda: _signed_in(admin_user).post(f"/admin/activity/job/{job.pk}/change/", form)),
+            after(0.5, lambda: web_as(admin_user).post(f"/admin/activity/job/{job.pk}/change/", form)),
         )
 
     assert rename.value.status_code == 200, rename.value.content
@@ -106,7 +100,7 @@ def test_an_admin_rename_during_a_scrap_leaves_the_asset_scrapped(redis_locks, a
     with slow_updates("activity_asset", "NEW.status = 'SCRAPPED'", 1.5):
         scrap, rename = run_concurrently(
             lambda: change_asset_status(author=author, asset=asset.pk, status="SCRAPPED", remarks="Broken"),
-            after(0.5, lambda: _signed_in(admin_user).post(f"/admin/activity/asset/{asset.pk}/change/", form)),
+            after(0.5, lambda: web_as(admin_user).post(f"/admin/activity/asset/{asset.pk}/change/", form)),
         )
 
     assert scrap.error is None, scrap.error
@@ -126,8 +120,8 @@ def test_two_admin_edits_of_one_asset_opened_together_let_the_second_learn_it_lo
     second = _asset_admin_data(asset, location="Roof", version=asset.version)
     with slow_updates("activity_asset", "NEW.assetname = 'Slow rename'", 1.5):
         renamed, moved = run_concurrently(
-            lambda: _signed_in(admin_user).post(url, first),
-            after(0.5, lambda: _signed_in(admin_user).post(url, second)),
+            lambda: web_as(admin_user).post(url, first),
+            after(0.5, lambda: web_as(admin_user).post(url, second)),
         )
 
     assert renamed.value.status_code == 302, renamed.value.content
@@ -139,17 +133,18 @@ def test_two_admin_edits_of_one_asset_opened_together_let_the_second_learn_it_lo
 @needs_postgres_and_redis
 @concurrent_db
 def test_two_edit_pages_opened_on_one_asset_let_the_second_learn_it_lost(author, asset):
-    url = reverse("activity:asset-update", args=[asset.pk])
-    shown = as_submitted(_signed_in(author).get(url).context["form"])  # both opened the form at this version
-    with slow_updates("activity_asset", "NEW.assetname = 'Slow rename'", 1.5):
-        renamed, moved = run_concurrently(
-            lambda: _signed_in(author).post(url, {**shown, "assetname": "Slow rename"}, **BROWSER),
-            after(0.5, lambda: _signed_in(author).post(url, {**shown, "location": "Roof"}, **BROWSER)),
-        )
+    renamed, moved = two_edits_from_one_version(
+        reverse("activity:asset-update", args=[asset.pk]),
+        author,
+        table="activity_asset",
+        slow_change="NEW.assetname = 'Slow rename'",
+        first={"assetname": "Slow rename"},
+        second={"location": "Roof"},
+    )
 
-    assert renamed.value.status_code == 303, renamed.value.content[:2000]
-    assert moved.value.status_code == 409, moved.value.content[:2000]
-    assert "What is saved now" in moved.value.content.decode()
+    assert renamed.status_code == 303, renamed.content[:2000]
+    assert moved.status_code == 409, moved.content[:2000]
+    assert "What is saved now" in moved.content.decode()
     stored = Asset.objects.get(pk=asset.pk)
     assert (stored.assetname, stored.location, stored.version) == ("Slow rename", "Basement", asset.version + 1)
 
@@ -157,17 +152,18 @@ def test_two_edit_pages_opened_on_one_asset_let_the_second_learn_it_lost(author,
 @needs_postgres_and_redis
 @concurrent_db
 def test_two_edit_pages_opened_on_one_job_let_the_second_learn_it_lost(redis_locks, author, job):
-    url = reverse("activity:job-update", args=[job.pk])
-    shown = as_submitted(_signed_in(author).get(url).context["form"])  # both opened the form at this version
-    with slow_updates("activity_job", "NEW.jobname = 'Renamed slowly'", 1.5):
-        renamed, shortened = run_concurrently(
-            lambda: _signed_in(author).post(url, {**shown, "jobname": "Renamed slowly"}, **BROWSER),
-            after(0.5, lambda: _signed_in(author).post(url, {**shown, "planduration": 45}, **BROWSER)),
-        )
+    renamed, shortened = two_edits_from_one_version(
+        reverse("activity:job-update", args=[job.pk]),
+        author,
+        table="activity_job",
+        slow_change="NEW.jobname = 'Renamed slowly'",
+        first={"jobname": "Renamed slowly"},
+        second={"planduration": 45},
+    )
 
-    assert renamed.value.status_code == 303, renamed.value.content[:2000]
-    assert shortened.value.status_code == 409, shortened.value.content[:2000]
-    assert "What is saved now" in shortened.value.content.decode()
+    assert renamed.status_code == 303, renamed.content[:2000]
+    assert shortened.status_code == 409, shortened.content[:2000]
+    assert "What is saved now" in shortened.content.decode()
     stored = Job.objects.get(pk=job.pk)
     assert (stored.jobname, stored.planduration, stored.version) == ("Renamed slowly", 30, job.version + 1)
 

@@ -2,10 +2,8 @@
 edit pages opened at the same version, the second is refused and the first kept."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from apps.core.tests.forms import BROWSER, as_submitted
 from apps.onboarding.models import Bt
 from apps.peoples.tests.concurrency import (
     after,
@@ -14,6 +12,7 @@ from apps.peoples.tests.concurrency import (
     needs_postgres_and_redis,
     run_concurrently,
     slow_updates,
+    two_edits_from_one_version,
 )
 
 pytestmark = [needs_postgres_and_redis, concurrent_db]
@@ -38,22 +37,17 @@ def test_two_concurrent_api_edits_of_one_business_unit_keep_both_changes(author,
 @pytest.mark.parametrize("kind", ["client", "site"])
 def test_two_edit_pages_opened_on_one_business_unit_let_the_second_learn_it_lost(author, client_bt, site_bt, kind):
     unit = client_bt if kind == "client" else site_bt
-    url = reverse(f"onboarding:{kind}-update", args=[unit.pk])
+    renamed, moved = two_edits_from_one_version(
+        reverse(f"onboarding:{kind}-update", args=[unit.pk]),
+        author,
+        table="onboarding_bt",
+        slow_change="NEW.buname = 'Slow rename'",
+        first={"buname": "Slow rename"},
+        second={"address": "1 New Street"},
+    )
 
-    def web():
-        client = Client()
-        client.force_login(author)
-        return client
-
-    shown = as_submitted(web().get(url).context["form"])  # both people opened the form at this version
-    with slow_updates("onboarding_bt", "NEW.buname = 'Slow rename'", 1.5):
-        renamed, moved = run_concurrently(
-            lambda: web().post(url, {**shown, "buname": "Slow rename"}, **BROWSER),
-            after(0.5, lambda: web().post(url, {**shown, "address": "1 New Street"}, **BROWSER)),
-        )
-
-    assert renamed.value.status_code == 303, renamed.value.content[:2000]
-    assert moved.value.status_code == 409, moved.value.content[:2000]
-    assert "What is saved now" in moved.value.content.decode()
+    assert renamed.status_code == 303, renamed.content[:2000]
+    assert moved.status_code == 409, moved.content[:2000]
+    assert "What is saved now" in moved.content.decode()
     stored = Bt.objects.get(pk=unit.pk)
     assert (stored.buname, stored.address, stored.version) == ("Slow rename", "", unit.version + 1)

@@ -104,3 +104,30 @@ def api_as(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+def web_as(user):
+    """Django's test client with a session for ``user``, one per thread."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def two_edits_from_one_version(url, user, *, table, slow_change, first, second):
+    """Two people open the edit page at ``url`` at the same version and save ``first`` and ``second``.
+
+    The first save is held in its transaction (``slow_updates(table, slow_change, 1.5)``) while the
+    second arrives half a second later; each posts the form as it was shown with its own changes.
+    Returns both answers.
+    """
+    from apps.core.tests.forms import BROWSER, as_submitted
+
+    shown = as_submitted(web_as(user).get(url).context["form"])
+    with slow_updates(table, slow_change, 1.5):
+        saved_first, saved_second = run_concurrently(
+            lambda: web_as(user).post(url, {**shown, **first}, **BROWSER),
+            after(0.5, lambda: web_as(user).post(url, {**shown, **second}, **BROWSER)),
+        )
+    return saved_first.value, saved_second.value

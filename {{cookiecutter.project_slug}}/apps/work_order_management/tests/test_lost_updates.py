@@ -5,7 +5,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from apps.core.tests.forms import BROWSER, as_submitted
 from apps.peoples.tests.concurrency import (
     after,
     api_as,
@@ -13,6 +12,8 @@ from apps.peoples.tests.concurrency import (
     needs_postgres_and_redis,
     run_concurrently,
     slow_updates,
+    two_edits_from_one_version,
+    web_as,
 )
 from apps.work_order_management.models import Vendor, WorkOrder
 from apps.work_order_management.services import create_vendor
@@ -60,9 +61,7 @@ def test_two_edit_forms_opened_on_one_vendor_let_the_second_learn_it_lost(author
               "enable": "on", "version": vendor.version}  # fmt: skip
 
     def web():
-        client = Client()
-        client.force_login(author)
-        return client
+        return web_as(author)
 
     assert f'name="version" value="{vendor.version}"' in web().get(url).content.decode()
     with slow_updates("work_order_management_vendor", "NEW.name = 'Slow rename'", 1.5):
@@ -98,23 +97,18 @@ def test_an_admin_edit_of_a_vendor_renamed_meanwhile_is_refused(author, admin_us
 
 
 def test_two_edit_pages_opened_on_one_work_order_let_the_second_learn_it_lost(author, workorder):
-    url = reverse("work_order_management:workorder-update", args=[workorder.pk])
+    described, prioritised = two_edits_from_one_version(
+        reverse("work_order_management:workorder-update", args=[workorder.pk]),
+        author,
+        table="work_order_management_workorder",
+        slow_change="NEW.description = 'Slow edit'",
+        first={"description": "Slow edit"},
+        second={"priority": "HIGH"},
+    )
 
-    def web():
-        client = Client()
-        client.force_login(author)
-        return client
-
-    shown = as_submitted(web().get(url).context["form"])  # both people opened the form at this version
-    with slow_updates("work_order_management_workorder", "NEW.description = 'Slow edit'", 1.5):
-        described, prioritised = run_concurrently(
-            lambda: web().post(url, {**shown, "description": "Slow edit"}, **BROWSER),
-            after(0.5, lambda: web().post(url, {**shown, "priority": "HIGH"}, **BROWSER)),
-        )
-
-    assert described.value.status_code == 303, described.value.content[:2000]
-    assert prioritised.value.status_code == 409, prioritised.value.content[:2000]
-    page = prioritised.value.content.decode()
+    assert described.status_code == 303, described.content[:2000]
+    assert prioritised.status_code == 409, prioritised.content[:2000]
+    page = prioritised.content.decode()
     assert "What is saved now" in page and "Slow edit" in page
     stored = WorkOrder.objects.get(pk=workorder.pk)
     assert (stored.description, stored.priority, stored.version) == ("Slow edit", "MEDIUM", workorder.version + 1)
