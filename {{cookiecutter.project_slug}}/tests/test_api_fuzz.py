@@ -30,9 +30,7 @@ import json
 
 import pytest
 import schemathesis
-from django.apps import apps
 from django.core.handlers.wsgi import WSGIHandler
-from django.forms.models import model_to_dict
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
@@ -58,6 +56,8 @@ from apps.work_order_management.services import (
     create_work_permit,
     decide_permit,
 )
+
+from .snapshots import database_snapshot
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True, databases="__all__")]
 
@@ -175,15 +175,6 @@ def _target(case, world):
     return None
 
 
-def _snapshot(target):
-    counts = {model._meta.label: model._base_manager.count() for model in apps.get_models()}
-    row = None
-    if target is not None:
-        fresh = type(target)._base_manager.filter(pk=target.pk).first()
-        row = model_to_dict(fresh) if fresh is not None else None
-    return counts, row
-
-
 def _json(response):
     return json.loads(response.content)
 
@@ -192,7 +183,7 @@ def _check(case, world, actor):
     _name_records(case, world)
     target = _target(case, world)
     method = case.method.upper()
-    before = _snapshot(target) if method in WRITES else None
+    before = database_snapshot(target) if method in WRITES else None
     response = case.call(base_url=BASE_URL, headers=actor)
     case.validate_response(response, checks=[not_a_server_error], headers=actor)
     status, body = response.status_code, response.content[:300]
@@ -201,7 +192,7 @@ def _check(case, world, actor):
         _json(response)
     if method not in WRITES:
         return
-    after = _snapshot(target)
+    after = database_snapshot(target)
     if status >= 300:
         assert after == before, f"a refused write ({status}) changed the database: {body}"
     elif status == 201:

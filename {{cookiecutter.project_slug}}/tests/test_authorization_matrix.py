@@ -25,11 +25,9 @@ import itertools
 from dataclasses import dataclass
 
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.forms.models import model_to_dict
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -50,6 +48,8 @@ from apps.work_order_management.services import (
     create_work_permit,
     decide_permit,
 )
+
+from .snapshots import database_snapshot
 
 pytestmark = pytest.mark.heavy
 
@@ -901,15 +901,6 @@ def _path(r, w, target):
     return reverse(r.route, kwargs={"pk": obj.pk if obj is not None else 987654})
 
 
-def _snapshot(w, target_obj):
-    counts = {model._meta.label: model._base_manager.count() for model in apps.get_models()}
-    row_values = None
-    if target_obj is not None:
-        fresh = type(target_obj)._base_manager.filter(pk=target_obj.pk).first()
-        row_values = model_to_dict(fresh) if fresh is not None else None
-    return counts, row_values
-
-
 @pytest.mark.django_db(databases="__all__")
 @pytest.mark.parametrize(("r", "user", "target"), cells())
 def test_cell(r, user, target, world):
@@ -917,7 +908,7 @@ def test_cell(r, user, target, world):
     client = _signed_in(w["users"].get(user), r.surface)
     data = r.body(w, target) if r.body else None
     target_obj = w[target].get(r.target) if r.target and r.kind != LIST else None
-    before = _snapshot(w, target_obj)
+    before = database_snapshot(target_obj)
     if r.surface == API:
         response = getattr(client, r.method)(_path(r, w, target), data, format="json")
     else:
@@ -927,7 +918,7 @@ def test_cell(r, user, target, world):
     if want == 302:
         assert "login" in response["Location"]
     if response.status_code >= 300 and r.method not in ("get", "head", "options"):
-        assert _snapshot(w, target_obj) == before, "a refused write changed the database"
+        assert database_snapshot(target_obj) == before, "a refused write changed the database"
     if r.kind == LIST and r.method == "get" and r.surface == API and r.target in w[OWN] and response.status_code == 200:
         ids = {item["id"] for item in response.json()["results"]}
         assert w[OWN][r.target].pk in ids
@@ -974,13 +965,13 @@ def test_the_admin_is_for_platform_staff_alone(user, world):
         if view in ("change", "history", "delete"):
             kwargs = {"object_id": obj.pk if obj is not None else 987654}
         url = reverse(name, kwargs=kwargs)
-        before = _snapshot(w, obj)
+        before = database_snapshot(obj)
         response = client.get(url)
         if user != STAFF:
             assert response.status_code == 302 and "login" in response["Location"], (name, user)
             refused = client.post(url, {"name": "x"})
             assert refused.status_code == 302 and "login" in refused["Location"], (name, user)
-            assert _snapshot(w, obj) == before, f"a refused admin write changed the database ({name})"
+            assert database_snapshot(obj) == before, f"a refused admin write changed the database ({name})"
             continue
         request = response.wsgi_request
         allowed = {
