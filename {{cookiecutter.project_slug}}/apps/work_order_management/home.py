@@ -1,6 +1,5 @@
 """The work-order app's part of the home page: permits waiting for the person, open work orders."""
 
-from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -8,21 +7,15 @@ from apps.core.access.roles import Role, role_names
 from apps.core.access.scoping import scope_queryset
 from apps.core.views.home import HomeItem, HomeSection, home_section
 
-from .models import PermitApproval, WorkOrder, WorkPermit
+from .models import PermitApproval, WorkOrder
 
 
 @home_section(order=30)
 def permits_waiting(request):
     """Permits on which it is the person's turn: verifiers first, approvers once verified."""
-    verification_pending = PermitApproval.objects.filter(
-        permit=OuterRef("permit"), role=PermitApproval.Role.VERIFIER, decision=PermitApproval.Decision.PENDING
-    )
     turns = (
-        PermitApproval.objects.filter(
-            people=request.user, decision=PermitApproval.Decision.PENDING, permit__status=WorkPermit.Status.PENDING
-        )
-        .annotate(verification_pending=Exists(verification_pending))
-        .filter(Q(role=PermitApproval.Role.VERIFIER) | Q(verification_pending=False))
+        PermitApproval.objects.turns()
+        .filter(people=request.user)
         .select_related("permit")
         .order_by("permit__cdtz")[:10]
     )

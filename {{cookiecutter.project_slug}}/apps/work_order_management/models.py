@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -263,6 +263,24 @@ class WorkPermit(TenantScopedModel):
         return reverse("work_order_management:workpermit-detail", args=[self.pk])
 
 
+class PermitApprovalQuerySet(models.QuerySet):
+    """The order in which a permit is signed off, in one place: every verifier confirms the checklist,
+    then the approvers decide. The home page, the permit's page and ``decide_permit`` all ask here."""
+
+    def verification_pending(self):
+        """The verifiers' parts still undecided."""
+        return self.filter(role=PermitApproval.Role.VERIFIER, decision=PermitApproval.Decision.PENDING)
+
+    def turns(self):
+        """The undecided parts whose turn it is: a pending permit's verifiers, its approvers once verified."""
+        verifying = PermitApproval.objects.verification_pending().filter(permit=OuterRef("permit"))
+        return (
+            self.filter(decision=PermitApproval.Decision.PENDING, permit__status=WorkPermit.Status.PENDING)
+            .annotate(verification_pending=Exists(verifying))
+            .filter(Q(role=PermitApproval.Role.VERIFIER) | Q(verification_pending=False))
+        )
+
+
 class PermitApproval(models.Model):
     """One person's part in signing off a permit, and their decision once made.
 
@@ -288,6 +306,8 @@ class PermitApproval(models.Model):
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
     decided_at = models.DateTimeField(null=True, blank=True)
     remarks = models.CharField(max_length=500, blank=True)
+
+    objects = PermitApprovalQuerySet.as_manager()
 
     class Meta:
         verbose_name = "permit approval"

@@ -561,7 +561,7 @@ def _pending_part_of(permit, author, role):
 
 
 def _awaiting_verification(permit):
-    return permit.approvals.filter(role=PermitApproval.Role.VERIFIER, decision=PermitApproval.Decision.PENDING).exists()
+    return permit.approvals.verification_pending().exists()
 
 
 def _record_decision(approval, decision, remarks):

@@ -179,27 +179,10 @@ class WorkPermitDetailView(RecordDetailView):
         approvals = list(permit.approvals.select_related("people"))
         context["approvals"] = approvals
         context["details"] = permit.details.all()
-        context["my_turn"] = permit_turn_of(permit, approvals, self.request.user)
+        # The role in which the person may act on the permit now (verifiers first), or None.
+        turn = permit.approvals.turns().filter(people_id=self.request.user.pk)
+        context["my_turn"] = turn.values_list("role", flat=True).first()
         return context
-
-
-def permit_turn_of(permit, approvals, person):
-    """The role in which ``person`` may act on ``permit`` now, or None.
-
-    Verifiers act first; an approver's turn comes once no verification is pending.
-    """
-    if permit.status != WorkPermit.Status.PENDING:
-        return None
-    pending = [a for a in approvals if a.decision == PermitApproval.Decision.PENDING]
-    verifying = any(a.role == PermitApproval.Role.VERIFIER for a in pending)
-    for approval in pending:
-        if approval.people_id != person.pk:
-            continue
-        if approval.role == PermitApproval.Role.VERIFIER:
-            return approval.role
-        if not verifying:
-            return approval.role
-    return None
 
 
 class WorkPermitDecisionView(RecordActionView):
