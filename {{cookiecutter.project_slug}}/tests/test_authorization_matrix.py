@@ -36,6 +36,7 @@ from apps.activity.models import Asset, Job
 from apps.activity.services import create_asset, create_job
 from apps.attendance.models import PeopleEventlog
 from apps.attendance.services import check_in
+from apps.core.tests.pages import list_page_names
 from apps.onboarding.models import Bt, SuperTypeAssist, TypeAssist
 from apps.onboarding.services import create_client, create_site, create_type_assist, get_or_create_type_assist
 from apps.peoples.models import People
@@ -97,18 +98,7 @@ _COUNTER = itertools.count(1)
 # The table
 # ------------------------------------------------------------------------------
 
-LIST_PAGES = (
-    "activity:asset-list",
-    "activity:job-list",
-    "activity:jobneed-list",
-    "attendance:event-list",
-    "onboarding:client-list",
-    "onboarding:site-list",
-    "peoples:people-list",
-    "work_order_management:vendor-list",
-    "work_order_management:workorder-list",
-    "work_order_management:workpermit-list",
-)
+LIST_PAGES = list_page_names()  # every page built on RecordListView
 
 ROUTES = [
     row("api:api-root", "get", ALL_ROLES, 200, LIST),

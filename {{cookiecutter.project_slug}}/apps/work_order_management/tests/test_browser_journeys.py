@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.urls import reverse
 from django.utils import timezone
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
@@ -20,6 +21,7 @@ from apps.activity.models import Job, Jobneed
 from apps.activity.services import create_asset, create_job
 from apps.core.access.roles import Role
 from apps.core.tests.browser import axe_violations, chromium, screenshot
+from apps.core.tests.pages import list_page_names
 from apps.onboarding.models import Bt
 from apps.onboarding.services import create_client, create_site, get_or_create_type_assist
 from apps.peoples.services import create_person
@@ -29,17 +31,6 @@ from apps.work_order_management.services import create_approver, create_vendor, 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True, databases=["default", "monitoring"])]
 
 PASSWORD = "a long demo passphrase 2026"
-LIST_PAGES = [
-    "/work-orders/",
-    "/work-orders/permits/",
-    "/work-orders/vendors/",
-    "/activity/assets/",
-    "/activity/jobs/",
-    "/activity/jobneeds/",
-    "/attendance/events/",
-    "/peoples/people/",
-    "/onboarding/sites/",
-]
 
 
 def _person(username, name, client, site, **extra):
@@ -182,9 +173,9 @@ def test_a_facility_teams_day_in_the_browser(live_server, team):
         permit = WorkPermit.objects.get()
         assert permit.details.count() == 3 and permit.permit_name in tech.text()
 
-        for path in LIST_PAGES:
-            tech.open(path)
-            assert "Beta" not in driver.page_source and "BETA" not in driver.page_source, path
+        for name in list_page_names():
+            tech.open(reverse(name))
+            assert "Beta" not in driver.page_source and "BETA" not in driver.page_source, name
         problems += tech.problems
 
         verifier = Visit(driver, live_server, team["verifier"])
