@@ -23,10 +23,12 @@ class OutboxMessageQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(published_at__isnull=True)
 
-    def backlog(self):
-        """``(pending messages, when the oldest one was recorded or None)``, in one query."""
+    def backlog(self, now=None):
+        """``(pending messages, age in seconds of the oldest one or None)``, in one query."""
         figures = self.pending().aggregate(count=models.Count("pk"), oldest=models.Min("created_at"))
-        return figures["count"], figures["oldest"]
+        oldest = figures["oldest"]
+        age = ((now or timezone.now()) - oldest).total_seconds() if oldest else None
+        return figures["count"], age
 
 
 class OutboxMessage(models.Model):

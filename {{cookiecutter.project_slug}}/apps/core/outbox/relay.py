@@ -83,12 +83,6 @@ def relay_every_alias(**options):
     return {alias: relay(alias, **options) for alias in tenant_aliases()}
 
 
-def outbox_backlog(alias):
-    """``(pending messages, age in seconds of the oldest one or None)`` on ``alias``."""
-    count, oldest = OutboxMessage.objects.using(alias).backlog()
-    return count, (timezone.now() - oldest).total_seconds() if oldest else None
-
-
 def prune_delivered(alias, *, days=None):
     """Delete published messages and receipts older than ``OUTBOX_RETENTION_DAYS``; return how many."""
     days = settings.OUTBOX_RETENTION_DAYS if days is None else days

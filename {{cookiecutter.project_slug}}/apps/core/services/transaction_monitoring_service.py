@@ -302,8 +302,7 @@ def task_outbox_backlog(now=None):
     limit = settings.OUTBOX_STUCK_AFTER_SECONDS
     aliases = []
     for alias in tenant_aliases():
-        count, oldest = OutboxMessage.objects.using(alias).backlog()
-        age = (now - oldest).total_seconds() if oldest else None
+        count, age = OutboxMessage.objects.using(alias).backlog(now)
         aliases.append({"alias": alias, "pending": count, "oldest_age_seconds": age})
     ages = [row["oldest_age_seconds"] for row in aliases if row["oldest_age_seconds"] is not None]
     oldest_age = max(ages) if ages else None

@@ -107,6 +107,9 @@ EDIT_FORMS = [
         ({"buname": "Kept name"}, {"bucode": ""}), "bucode", {"version"},
     ),
 ]  # fmt: skip
+each_edit_form = pytest.mark.parametrize(
+    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
+)
 
 
 def _stored(record):
@@ -120,9 +123,7 @@ def _edit_page(web_client, name, record):
     return url, page
 
 
-@pytest.mark.parametrize(
-    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
-)
+@each_edit_form
 def test_an_edit_form_shows_the_record_and_its_version(
     name, key, change, invalid, field, json_keys, web_client, records
 ):
@@ -134,9 +135,7 @@ def test_an_edit_form_shows_the_record_and_its_version(
     assert str(record) in page.context["title"]
 
 
-@pytest.mark.parametrize(
-    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
-)
+@each_edit_form
 def test_an_invalid_edit_is_shown_again_with_the_input_and_writes_nothing(
     name, key, change, invalid, field, json_keys, web_client, records, all_rows
 ):
@@ -157,9 +156,7 @@ def test_an_invalid_edit_is_shown_again_with_the_input_and_writes_nothing(
     assert (all_rows(), _stored(record)) == (before, stored)
 
 
-@pytest.mark.parametrize(
-    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
-)
+@each_edit_form
 def test_a_valid_edit_redirects_to_the_record_with_a_message(
     name, key, change, invalid, field, json_keys, web_client, records
 ):
@@ -176,9 +173,7 @@ def test_a_valid_edit_redirects_to_the_record_with_a_message(
         assert stored["version"] == record.version + 1
 
 
-@pytest.mark.parametrize(
-    ("name", "key", "change", "invalid", "field", "json_keys"), EDIT_FORMS, ids=[f[0] for f in EDIT_FORMS]
-)
+@each_edit_form
 def test_a_json_caller_of_an_edit_form_gets_the_json_answer(
     name, key, change, invalid, field, json_keys, web_client, records
 ):

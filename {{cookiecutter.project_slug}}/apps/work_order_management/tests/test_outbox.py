@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from apps.core.models import DeliveryReceipt, OutboxMessage
-from apps.core.outbox.relay import outbox_backlog, relay
+from apps.core.outbox.relay import relay
 from apps.core.services.transaction_manager import send_task_on_commit
 from apps.core.testing import InjectedFault
 from apps.work_order_management.models import WorkOrderHistory
@@ -103,14 +103,14 @@ def test_a_committed_write_is_answered_while_the_broker_is_down_and_its_task_is_
         assert (message.task_name, message.args, message.published_at) == (notify_verifiers.name, [permit.pk], None)
         assert "Connection refused" in message.last_error
         assert relay("default", older_than=0) == (0, 1, 0)  # still down: stays pending
-    assert outbox_backlog("default")[0] == 1
+    assert OutboxMessage.objects.backlog()[0] == 1
     assert published() == []
 
     assert relay("default", older_than=0) == (1, 0, 0)
     assert published() == [str(message.pk)]
     message.refresh_from_db()
     assert message.published_at is not None
-    assert outbox_backlog("default") == (0, None)
+    assert OutboxMessage.objects.backlog() == (0, None)
     assert relay("default", older_than=0) == (0, 0, 0)  # published once, not again
 
 

@@ -12,7 +12,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.core.outbox.relay import outbox_backlog, relay
+from apps.core.models import OutboxMessage
+from apps.core.outbox.relay import relay
 from apps.core.services.database_aliases import tenant_aliases
 
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         while True:
             for alias in aliases or known:
                 published, failed, held = relay(alias, older_than=older_than, redeliver_after=redeliver_after)
-                pending, age = outbox_backlog(alias)
+                pending, age = OutboxMessage.objects.using(alias).backlog()
                 oldest = f", oldest {age:.0f} s" if age is not None else ""
                 self.stdout.write(
                     f"{alias}: {published} published, {failed} refused by the broker, {held} held back; "
